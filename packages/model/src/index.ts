@@ -1,0 +1,5 @@
+export * from './common';
+export * from './trace';
+export * from './ovn-trace';
+export * from './flows';
+export * from './packet';
