@@ -38,6 +38,10 @@ export interface LogicalFlow {
   /** First 32 bits of the UUID as OVS prints cookies: 0x + 8 hex digits, zero padded. */
   cookie?: string;
   datapath: string;
+  /** Every datapath the flow applies to, when known (datapath groups in the Southbound JSON dump). */
+  datapaths?: string[];
+  /** Datapath UUID from lflow-list's "Datapath:" header or the JSON dump. */
+  datapathUuid?: string;
   pipeline: 'ingress' | 'egress';
   table: number;
   stage?: string;
@@ -45,6 +49,8 @@ export interface LogicalFlow {
   match: string;
   actions: string;
   source?: string;
+  /** OpenFlow flows listed under it by `ovn-sbctl --ovs lflow-list`. */
+  openflow?: string[];
   line: number;
 }
 

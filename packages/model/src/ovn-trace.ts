@@ -12,7 +12,13 @@ export interface OvnTraceStep {
   source?: string; // (northd.c:1234)
   /** OpenFlow flows listed under the logical flow with --ovs. */
   openflow?: string[];
+  /** `/* ... *\/` comments and `*** ...` errors printed under the stage (e.g. "lookup failed - No MAC binding."). */
+  notes?: string[];
+  /** "N. stage: no match (implicit drop)". */
+  noMatch?: boolean;
   line: number;
+  /** Last input line that belongs to the step (its actions, notes, OpenFlow flows). */
+  endLine?: number;
 }
 
 export interface OvnTraceSection {
@@ -24,6 +30,8 @@ export interface OvnTraceSection {
   depth: number;
   /** index of the parent section, when nested */
   parent?: number;
+  /** Set on egress sections that are members of `multicast(dp=.., mcgroup=..)`. */
+  multicast?: string;
   steps: OvnTraceStep[];
   /** Free text lines in the section: ct_next, multicast, "output to ...", drop notes. */
   events: { kind: string; text: string; line: number }[];
@@ -33,7 +41,24 @@ export interface OvnTraceSection {
 export interface OvnTraceVerdict {
   dropped: boolean;
   outputs: string[];
-  drop?: { section: number; table: number | null; stage: string | null; reason: string; line?: number } | null;
+  drop?: OvnTraceDrop | null;
+  /** Every branch that ended without output (a multicast can deliver to some ports and drop on others). */
+  drops?: OvnTraceDrop[];
+}
+
+export interface OvnTraceDrop {
+  section: number;
+  table: number | null;
+  stage: string | null;
+  reason: string;
+  line?: number;
+}
+
+/** A node of `--minimal` output (which has no stages or datapaths): actions and transformations. */
+export interface OvnTraceNode {
+  text: string;
+  depth: number;
+  line: number;
 }
 
 export interface OvnTrace {
@@ -42,6 +67,18 @@ export interface OvnTrace {
   /** The "# flow" header line. */
   flow?: string;
   sections: OvnTraceSection[];
+  /** True when OpenFlow flows were listed under logical flows (`--ovs`), in any format. */
+  ovs?: boolean;
+  /** --minimal output, as printed. */
+  nodes?: OvnTraceNode[];
+  /** Further formats of the same trace (`--all`, or `--detailed --summary`), each parsed on its own. */
+  alternates?: { format: OvnTraceFormat; sections: OvnTraceSection[]; nodes?: OvnTraceNode[]; line: number }[];
+  /** The tool's error text when it printed no trace ("unknown datapath", "error parsing flow: ..."). */
+  error?: string;
+  /** A pasted shell prompt line with the command ("[root@host ~]# ovn-trace ..."). */
+  command?: string;
+  /** Names that look shortened by --friendly-names (the default): a prefix plus 6 hex digits of a UUID. */
+  shortenedNames?: string[];
   verdict: OvnTraceVerdict;
   diagnostics: Diagnostic[];
   lineCount: number;

@@ -9,6 +9,15 @@ export interface OfAction {
   text: string;
   args?: Record<string, string>;
   nested?: OfAction[];
+  /** 1-based input line the action was printed on (trace parsers set it). */
+  line?: number;
+}
+
+/** A line of a trace that is neither a step nor one of its actions (bridge header, banner, summary...). */
+export interface TraceEvent {
+  kind: string;
+  text: string;
+  line: number;
 }
 
 /** The OVN logical flow that ovn-detrace (or tracemap's own join) attached to an OpenFlow step. */
@@ -40,6 +49,8 @@ export interface TraceStep {
   actions: OfAction[];
   /** `-> ` notes printed under the step. */
   notes: string[];
+  /** Input line of each entry of `notes` (same order). */
+  noteLines?: number[];
   /** 1-based line of the step header in the input. */
   line: number;
   /** Last line that belongs to this step (actions, notes). */
@@ -63,6 +74,12 @@ export interface TracePass {
   finalFlow?: string;
   megaflow?: string;
   datapathActions: string;
+  /** Line of "Datapath actions:"; absent when the pass was cut short (truncated paste). */
+  datapathActionsLine?: number;
+  /** Structural lines of the pass: bridge headers, banner, thaw, summary lines, slow-path notes. */
+  events?: TraceEvent[];
+  /** "Translation failed (...), packet is dropped." */
+  error?: string;
   line: number;
 }
 
@@ -97,6 +114,8 @@ export interface OfprotoTrace {
   verdict: Verdict;
   /** Texts such as "No such bridge" / "Trailing garbage in packet data". */
   error?: string;
+  /** Lines outside any pass (error texts, preamble). */
+  events?: TraceEvent[];
   diagnostics: Diagnostic[];
   lineCount: number;
 }
