@@ -1,34 +1,54 @@
 #!/usr/bin/env node
 // Runs node's test runner over the project's test files, through tsx.
-// usage: node scripts/run-tests.mjs unit|integration [extra files...]
+// usage: node scripts/run-tests.mjs unit|integration|e2e
 //   unit:        **/test/**/*.test.ts, not *.int.test.ts   (pure, no sandbox)
-//   integration: **/test/**/*.int.test.ts                  (needs the running sandbox; see scripts/test)
-import { readdirSync, statSync } from 'node:fs';
+//   integration: **/test/**/*.int.test.ts                  (needs the sandbox; see scripts/test)
+//   e2e:         e2e/tests/*.spec.ts                       (real server + sandbox + chromium)
+// With TRACEMAP_TEST_COUNTS set, appends {which, pass, fail, skipped} to that file.
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const which = process.argv[2] ?? 'unit';
-const roots = ['packages', 'apps', 'bench'];
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'dist') continue;
+    if (name === 'node_modules' || name === 'dist' || name === 'fixtures') continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (p.includes('/test/') && name.endsWith('.test.ts')) {
+    else if (which === 'e2e') {
+      if (name.endsWith('.spec.ts')) files.push(relative(root, p));
+    } else if (p.includes('/test/') && name.endsWith('.test.ts')) {
       const isInt = name.endsWith('.int.test.ts');
       if ((which === 'integration') === isInt) files.push(relative(root, p));
     }
   }
 }
-for (const r of roots) walk(join(root, r));
+for (const r of which === 'e2e' ? ['e2e/tests'] : ['packages', 'apps', 'bench']) {
+  try {
+    walk(join(root, r));
+  } catch {
+    /* folder absent */
+  }
+}
 files.sort();
 if (files.length === 0) {
   console.error(`run-tests: no ${which} test files found`);
   process.exit(1);
 }
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec'];
-if (which === 'integration') args.push('--test-concurrency=1');
-const r = spawnSync(process.execPath, [...args, ...files], { cwd: root, stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (which !== 'unit') args.push('--test-concurrency=1');
+const child = spawn(process.execPath, [...args, ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+let tail = '';
+child.stdout.on('data', (d) => {
+  process.stdout.write(d);
+  tail = (tail + d.toString()).slice(-4000);
+});
+child.on('close', (code) => {
+  const n = (k) => Number(new RegExp(`ℹ ${k} (\\d+)`).exec(tail)?.[1] ?? 0);
+  if (process.env.TRACEMAP_TEST_COUNTS) {
+    appendFileSync(process.env.TRACEMAP_TEST_COUNTS, JSON.stringify({ which, pass: n('pass'), fail: n('fail') + n('cancelled'), skipped: n('skipped') }) + '\n');
+  }
+  process.exit(code ?? 1);
+});

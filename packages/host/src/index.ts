@@ -1,1 +1,3 @@
-export {};
+export * from './target';
+export * from './quote';
+export * from './run';

@@ -252,6 +252,8 @@ function splitFlow(line: string) {
 }
 
 export const BROKEN_CONJ_OFFSET = 1000;
+/** The id the broken flow gets: N+1000, or N-1000 where N+1000 would not fit conj_id's 32 bits. */
+export const brokenId = (id: number) => (id + BROKEN_CONJ_OFFSET > 0xffffffff ? id - BROKEN_CONJ_OFFSET : id + BROKEN_CONJ_OFFSET);
 
 const brokenConjunction: Scenario = {
   name: 'broken-conjunction',
@@ -278,7 +280,7 @@ const brokenConjunction: Scenario = {
     for (const f of conj) {
       const id = /(?:^|,)conj_id=(\d+)/.exec(f!.match)![1]!;
       if (!clauseIds.has(id)) continue;
-      const newMatch = f!.match.replace(/(^|,)conj_id=\d+/, `$1conj_id=${Number(id) + BROKEN_CONJ_OFFSET}`);
+      const newMatch = f!.match.replace(/(^|,)conj_id=\d+/, `$1conj_id=${brokenId(Number(id))}`);
       await ctx.ofctl('--strict', 'del-flows', 'br-int', `table=${f!.table},${f!.match}`);
       await ctx.ofctl('add-flow', 'br-int', `cookie=${f!.cookie},table=${f!.table},${newMatch},actions=${f!.actions}`);
       changed++;
