@@ -74,22 +74,13 @@ describe('traceVerdict', () => {
     assert.equal(JSON.stringify(trace), before);
   });
 
-  it('a 5,000-line trace is parsed and analysed well under budget (target < 50 ms; asserted < 250 ms on a shared box)', () => {
+  it('a 5,000-line trace parses with no diagnostics and a verdict per pass (timing: bench/trace.bench.ts)', () => {
     const one = read('ofproto-trace/ovs31-routed-http.txt');
     let big = '';
     while (big.split('\n').length < 5000) big += one;
-    const lines = big.split('\n').length;
-    // warm up the JIT once, then take the best of 5
-    traceVerdict(parseOfprotoTrace(big).value);
-    let best = Infinity;
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const r = parseOfprotoTrace(big);
-      traceVerdict(r.value);
-      best = Math.min(best, performance.now() - t0);
-      assert.equal(r.diagnostics.length, 0);
-    }
-    console.log(`# ${lines} lines: parse + verdict best of 5 = ${best.toFixed(1)} ms`);
-    assert.ok(best < 250, `${best} ms`);
+    const r = parseOfprotoTrace(big);
+    assert.equal(r.diagnostics.length, 0);
+    assert.ok(r.value.passes.length > 1);
+    assert.equal(traceVerdict(r.value).dropped, traceVerdict(parseOfprotoTrace(one).value).dropped);
   });
 });
