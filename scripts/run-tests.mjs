@@ -40,13 +40,14 @@ if (files.length === 0) {
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec'];
 if (which !== 'unit') args.push('--test-concurrency=1');
 const child = spawn(process.execPath, [...args, ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-let tail = '';
+// node's spec reporter prints the totals, then repeats the failing tests: keep every line.
+let all = '';
 child.stdout.on('data', (d) => {
   process.stdout.write(d);
-  tail = (tail + d.toString()).slice(-4000);
+  all += d.toString();
 });
 child.on('close', (code) => {
-  const n = (k) => Number(new RegExp(`ℹ ${k} (\\d+)`).exec(tail)?.[1] ?? 0);
+  const n = (k) => Number([...all.matchAll(new RegExp(`^ℹ ${k} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
   if (process.env.TRACEMAP_TEST_COUNTS) {
     appendFileSync(process.env.TRACEMAP_TEST_COUNTS, JSON.stringify({ which, pass: n('pass'), fail: n('fail') + n('cancelled'), skipped: n('skipped') }) + '\n');
   }

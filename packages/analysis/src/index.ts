@@ -1,3 +1,4 @@
 export * from './verdict';
 export * from './conjunctions';
 export * from './join';
+export * from './graph';

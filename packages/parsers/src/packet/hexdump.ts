@@ -151,7 +151,8 @@ export function parseHexdumpText(text: string): HexdumpResult {
     if (first && ts && COOKED_HEADER.test(first.text.slice(ts.length).trim())) hint = linkHint === 'sll' ? 'sll' : 'sll2';
     packets.push({
       hex,
-      line: first ? first.line : run.startLine,
+      // A header can follow its hex in a mangled paste (found by the fuzz test); the packet spans both.
+      line: first ? Math.min(first.line, run.startLine) : run.startLine,
       lineEnd: Math.max(lastLine, run.endLine),
       headerLines: header.map((h) => h.text),
       ...(ts ? { timestamp: ts } : {}),

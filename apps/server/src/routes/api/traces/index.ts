@@ -1,0 +1,145 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses, notFound } from '../../../errors';
+import { TraceRecordSchema } from '../../../schemas';
+import { CtFlags, Microflow, Name, OfFlow, PacketText } from '../../../validate';
+import { ID_PATTERN } from '../../../plugins/store';
+import { importTrace, traceOfproto, traceOvn, tracePacket, type TraceBody } from '../../../services/traces';
+
+const Host = Type.Optional(Name('a configured host name'));
+const Annotate = Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('detrace'), Type.Literal('native'), Type.Literal('both')], { description: 'auto: ovn-detrace, falling back to tracemap\'s own index when it is missing or slow; both: run both and check they agree' }));
+const Ct = Type.Optional(Type.Union([Type.Literal('new'), Type.Literal('est')], { description: 'conntrack state both tools assume at each recirculation / ct_next (default new)' }));
+
+export const OvnTraceBody = Type.Object(
+  {
+    type: Type.Literal('ovn-trace'),
+    host: Host,
+    datapath: Name('a logical datapath (switch or router) name or UUID'),
+    microflow: Microflow,
+    format: Type.Optional(Type.Union([Type.Literal('detailed'), Type.Literal('summary'), Type.Literal('minimal'), Type.Literal('ovs')])),
+    ct: Type.Optional(Type.Array(CtFlags, { maxItems: 8 })),
+    friendlyNames: Type.Optional(Type.Boolean()),
+    ovs: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export const OfprotoTraceBody = Type.Object(
+  {
+    type: Type.Literal('ofproto-trace'),
+    host: Host,
+    bridge: Type.Optional(Name('a bridge name')),
+    inPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Name('an OpenFlow port number or interface name')]),
+    packet: Type.Optional(PacketText),
+    flow: Type.Optional(OfFlow),
+    detrace: Type.Optional(Type.Boolean()),
+    ct: Ct,
+    annotate: Annotate,
+  },
+  { additionalProperties: false },
+);
+export const PacketTraceBody = Type.Object(
+  {
+    type: Type.Literal('packet'),
+    host: Host,
+    packet: PacketText,
+    inPort: Name('an interface name on the host'),
+    ct: Ct,
+    annotate: Annotate,
+  },
+  { additionalProperties: false },
+);
+export const ImportBody = Type.Object(
+  { type: Type.Literal('import'), text: Type.String({ minLength: 1, maxLength: 4_000_000, pattern: '^[^\\x00]*$', description: 'pasted output of ofproto/trace, ovn-detrace or ovn-trace (no NUL bytes)' }) },
+  { additionalProperties: false },
+);
+
+/** oneOf + discriminator: ajv checks only the branch "type" names, so a 400 talks about that branch. */
+const TraceRequest = Type.Unsafe<Static<typeof OvnTraceBody> | Static<typeof OfprotoTraceBody> | Static<typeof PacketTraceBody> | Static<typeof ImportBody>>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [OvnTraceBody, OfprotoTraceBody, PacketTraceBody, ImportBody],
+});
+
+const traces: FastifyPluginAsyncTypebox = async (app) => {
+  const toResponse = (id: string, createdAt: string, body: Record<string, unknown>) => ({ ...body, id, createdAt, url: `/t/${id}` });
+
+  app.post(
+    '/',
+    {
+      schema: {
+        summary: 'Run a trace (ovn-trace, ofproto/trace + ovn-detrace, a packet through both) or import pasted output; stores it under a permalink',
+        tags: ['traces'],
+        body: TraceRequest,
+        response: { 201: Type.Object({ id: Type.String(), url: Type.String(), trace: TraceRecordSchema }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      let body: TraceBody;
+      switch (b.type) {
+        case 'ovn-trace': {
+          const { type: _t, host, ...r } = b;
+          body = await traceOvn(app, app.hosts.get(host, 'body.host'), r);
+          break;
+        }
+        case 'ofproto-trace': {
+          const { type: _t, host, ...r } = b;
+          body = await traceOfproto(app, app.hosts.get(host, 'body.host'), r);
+          break;
+        }
+        case 'packet': {
+          const { type: _t, host, ...r } = b;
+          body = await tracePacket(app, app.hosts.get(host, 'body.host'), r);
+          break;
+        }
+        case 'import':
+          body = importTrace(b.text);
+          break;
+      }
+      const createdAt = new Date().toISOString();
+      const stored = app.store.insert({ type: body.type, host: body.host ?? null, summary: body.verdict.summary, createdAt }, (id) => toResponse(id, createdAt, body as unknown as Record<string, unknown>));
+      return reply.status(201).send({ id: stored.id, url: `/t/${stored.id}`, trace: stored.record as never });
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        summary: 'A stored trace (the permalink\'s data)',
+        tags: ['traces'],
+        params: Type.Object({ id: Type.String({ pattern: ID_PATTERN, description: 'a 12-character trace id' }) }),
+        response: { 200: TraceRecordSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const t = app.store.get(req.params.id);
+      if (!t) throw notFound(`no trace with id ${req.params.id}`, 'params.id');
+      return t.record as never;
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'Recent traces, newest first',
+        tags: ['traces'],
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })), cursor: Type.Optional(Type.String({ pattern: '^[0-9a-z]{1,12}$', description: 'nextCursor of the previous page' })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ id: Type.String(), type: Type.String(), createdAt: Type.String(), host: Type.Union([Type.String(), Type.Null()]), summary: Type.String() })),
+            nextCursor: Type.Optional(Type.String()),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => app.store.list(req.query.limit ?? 50, req.query.cursor),
+  );
+};
+export default traces;

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useParams, useSearchParams } from 'react-router-dom';
+import { useQuery } from '@tanstack/react-query';
+import { traceQuery } from '../../api/queries';
+import { ProblemBox } from '../../components/ProblemBox';
+import { RawOutput, type RawOutputHandle } from '../../components/RawOutput';
+import { useCopy } from '../../components/CopyArea';
+import type { TraceRecord } from '../../api/types';
+import { FlowGraph } from './FlowGraph';
+import { NodeDetails } from './NodeDetails';
+import { VerdictBanner } from './VerdictBanner';
+import { LogicalVsPhysical } from './LogicalVsPhysical';
+import { ShareBar, ShareText } from './ShareBar';
+import { bugReportMarkdown } from './bug-report';
+import { verdictView } from './verdict-text';
+import { availableSources, buildGraph, comparisonOf, nodeDetail, rawText, runFor, visibleNodeFor, type GraphSource } from './trace-model';
+
+export function TracePage() {
+  const { id = '' } = useParams();
+  const q = useQuery(traceQuery(id));
+  if (q.isLoading) return <div className="page narrow muted">Loading trace {id}…</div>;
+  if (q.error) return <div className="page narrow"><ProblemBox error={q.error} onRetry={() => void q.refetch()} /></div>;
+  if (!q.data) return null;
+  return <TraceView record={q.data} />;
+}
+
+function TraceView({ record }: { record: TraceRecord }) {
+  const [params, setParams] = useSearchParams();
+  const sources = useMemo(() => availableSources(record), [record]);
+  const source: GraphSource = (sources.find((s) => s === params.get('view')) ?? sources[0] ?? 'physical') as GraphSource;
+  const compact = params.get('compact') === '1';
+  const graph = useMemo(() => buildGraph(record, source, compact), [record, source, compact]);
+  const fullPhysical = useMemo(() => (record.type === 'packet' ? buildGraph(record, 'physical', false) : null), [record]);
+  const logical = useMemo(() => (record.type === 'packet' ? buildGraph(record, 'logical', false) : null), [record]);
+  const comparison = useMemo(() => comparisonOf(record), [record]);
+  const verdict = useMemo(() => verdictView(record, comparison?.firstDifference?.text), [record, comparison]);
+  const raw = useMemo(() => rawText(record, source), [record, source]);
+  const rawRun = runFor(record, source);
+
+  const [selected, setSelected] = useState<string | null>(null);
+  const rawRef = useRef<RawOutputHandle>(null);
+  const [fitSignal, setFitSignal] = useState(0);
+  const copy = useCopy();
+
+  // A selection survives switching compact mode: fold into / unfold out of the visible node.
+  useEffect(() => {
+    if (selected && graph && !graph.nodes.some((n) => n.id === selected)) setSelected(visibleNodeFor(graph, selected) ?? null);
+  }, [graph, selected]);
+
+  const node = useMemo(() => (selected && graph ? graph.nodes.find((n) => n.id === selected) ?? null : null), [graph, selected]);
+  const detail = useMemo(() => (node ? nodeDetail(record, source, node) : null), [node, record, source]);
+  const highlight = useMemo(() => (node ? { from: node.line, to: Math.max(node.line, node.endLine) } : null), [node]);
+
+  useEffect(() => {
+    if (node) rawRef.current?.scrollToLine(node.line);
+  }, [node]);
+
+  const onLineClick = useCallback(
+    (line: number) => {
+      if (!graph) return;
+      // The innermost node whose lines contain the clicked one.
+      let best: (typeof graph.nodes)[number] | undefined;
+      for (const n of graph.nodes) if (n.line <= line && line <= n.endLine && (!best || n.endLine - n.line < best.endLine - best.line)) best = n;
+      if (best) setSelected(best.id);
+    },
+    [graph],
+  );
+
+  const setParam = (k: string, v: string | null) =>
+    setParams(
+      (p) => {
+        const n = new URLSearchParams(p);
+        if (v === null) n.delete(k);
+        else n.set(k, v);
+        return n;
+      },
+      { replace: true },
+    );
+
+  const permalink = `${window.location.origin}/t/${encodeURIComponent(record.id)}`;
+  const report = () =>
+    bugReportMarkdown({
+      record,
+      verdict,
+      graph: fullPhysical ?? buildGraph(record, source, false),
+      permalink,
+      raw: record.runs.length ? record.runs.map((r) => ({ tool: r.tool, text: r.output })) : [{ tool: 'pasted', text: raw }],
+    });
+
+  const initialFocus = graph?.dropNodeId;
+  return (
+    <div className="page trace-page" data-testid="trace-view" data-trace-id={record.id}>
+      <VerdictBanner v={verdict} {...(graph?.dropNodeId ? { onShowDrop: () => setSelected(graph.dropNodeId!) } : {})} />
+      <div className="toolbar">
+        <span className="muted small">
+          {record.type} trace · {record.host ? `${record.host} · ` : ''}
+          {new Date(record.createdAt).toLocaleString()}
+          {record.versions?.ovs ? ` · OVS ${record.versions.ovs}` : ''}
+          {record.versions?.ovn ? ` · OVN ${record.versions.ovn}` : ''}
+        </span>
+        {record.packet?.description && <span className="code small packet-desc" title={record.packet.description}>{record.packet.description}</span>}
+        <div className="spacer" />
+        {sources.length > 1 && (
+          <div className="seg" role="radiogroup" aria-label="Graph">
+            {sources.map((s) => (
+              <button key={s} type="button" role="radio" aria-checked={s === source} className={s === source ? 'active' : ''} onClick={() => { setSelected(null); setParam('view', s); }}>
+                {s === 'physical' ? 'OpenFlow (physical)' : 'ovn-trace (logical)'}
+              </button>
+            ))}
+          </div>
+        )}
+        {source === 'physical' && (
+          <label className="check">
+            <input type="checkbox" checked={compact} onChange={(e) => setParam('compact', e.target.checked ? '1' : null)} data-testid="compact-toggle" /> compact
+          </label>
+        )}
+        <ShareBar copy={copy} permalink={permalink} report={report} />
+      </div>
+      {graph ? (
+        <div className="trace-grid">
+          <div className="graph-cell">
+            <FlowGraph graph={graph} selectedId={selected} onSelect={setSelected} {...(initialFocus ? { initialFocusId: initialFocus } : {})} fitSignal={fitSignal} />
+          </div>
+          <aside className="details-cell">
+            <NodeDetails detail={detail} />
+          </aside>
+          <div className="raw-cell">
+            <div className="raw-head small muted">
+              {rawRun ? (
+                <span className="code" title={rawRun.argv.join(' ')}>
+                  {rawRun.tool} · exit {rawRun.exitCode ?? '?'} · {rawRun.durationMs} ms · {raw.split('\n').length} lines
+                </span>
+              ) : (
+                <span>pasted output</span>
+              )}
+              {node && (
+                <span>
+                  {' '}
+                  · lines {node.line}–{node.endLine} highlighted
+                </span>
+              )}
+            </div>
+            <RawOutput ref={rawRef} text={raw} highlight={highlight} onLineClick={onLineClick} label="Raw tool output" />
+          </div>
+        </div>
+      ) : (
+        <div className="trace-grid nograph">
+          <p className="muted">This record has no trace to draw{record.ovnTrace?.error ? `: ${record.ovnTrace.error}` : record.ofproto?.error ? `: ${record.ofproto.error}` : ''}.</p>
+          <div className="raw-cell">
+            <RawOutput text={raw} label="Raw tool output" />
+          </div>
+        </div>
+      )}
+      {logical && fullPhysical && (
+        <LogicalVsPhysical
+          logical={logical}
+          physical={fullPhysical}
+          comparison={comparison}
+          onSelectPhysical={(nid) => {
+            if (source !== 'physical') setParam('view', 'physical');
+            setSelected(graph && source === 'physical' ? visibleNodeFor(graph, nid) ?? nid : nid);
+          }}
+        />
+      )}
+      <ShareText copy={copy} />
+      <button type="button" className="sr-only" onClick={() => setFitSignal((x) => x + 1)}>
+        Fit graph
+      </button>
+    </div>
+  );
+}
