@@ -12,7 +12,7 @@ const NAME = '^[A-Za-z0-9_][A-Za-z0-9_.:@+/-]{0,254}$';
 const NAME_DESC = 'a name of letters, digits and _ . : @ + / - (no spaces, not starting with "-"), at most 255 characters';
 
 /** Bridge, interface, datapath, logical port, host names. */
-export const Name = (description = NAME_DESC) => Type.String({ pattern: NAME, minLength: 1, maxLength: 255, description });
+export const Name = (what?: string) => Type.String({ pattern: NAME, minLength: 1, maxLength: 255, description: what ? `${what}: ${NAME_DESC}` : NAME_DESC });
 
 export const Uuid = Type.String({
   pattern: '^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$|^(0x)?[0-9a-fA-F]{1,8}$',

@@ -399,6 +399,7 @@ function numberOr(s: string | undefined): number | undefined {
 function edgeKind(parent: StepInfo, child: StepInfo): GraphEdgeKind {
   const a = parent.node;
   const b = child.node;
+  if (a.kind === 'raw' || b.kind === 'raw') return 'resubmit'; // an unparsed line says nothing about datapaths
   // A logical patch port (table 65 clones into table 8 with the peer's metadata) or an OVS patch
   // port into another bridge: the packet enters another datapath.
   if (a.datapath !== b.datapath || (parent.step.bridge ?? '') !== (child.step.bridge ?? '')) return 'patch';

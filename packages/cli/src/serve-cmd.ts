@@ -1,1 +1,81 @@
-export async function serveCommand(_a: string[]): Promise<number> { return 2; }
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Sandbox, defaultSandboxDir } from '@tracemap/sandbox';
+import { buildApp, ConfigError, loadConfig, StoreError, type LoadConfigOptions } from '@tracemap/server';
+import { int, parseArgs, str, UsageError } from './args';
+
+export const SERVE_USAGE = `usage: tracemap serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--config FILE] [--sandbox DIR]
+  --data DIR      where traces are kept (default $XDG_DATA_HOME/tracemap/data)
+  --config FILE   JSON: {"hosts": [{"name", "kind": "local"|"ssh", "ovnNb", "ovnSb", "ovsDb", "ovsRundir", "bridge", "ssh": {...}}], ...}
+  --sandbox DIR   use the sandbox in DIR as the local host (default: the default sandbox, when it
+                  is running and neither --config nor OVS_RUNDIR/OVN_*_DB name another target)
+  TRACEMAP_TOKEN  when set, /api routes but /api/health need "Authorization: Bearer <token>"`;
+
+function defaultDataDir(env = process.env): string {
+  const data = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(data, 'tracemap', 'data');
+}
+
+function sandboxTarget(dir: string): NonNullable<LoadConfigOptions['forceLocal']> {
+  const e = new Sandbox(dir).env();
+  return { name: 'sandbox', ovsRundir: e.OVS_RUNDIR, ovnRundir: e.OVN_RUNDIR, ovsDb: e.OVS_DB, ovnNb: e.OVN_NB_DB, ovnSb: e.OVN_SB_DB };
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, ['port', 'host', 'data', 'config', 'sandbox']);
+  if (a.flags.help) {
+    process.stdout.write(SERVE_USAGE + '\n');
+    return 0;
+  }
+  if (a._.length) throw new UsageError(`unexpected argument "${a._[0]}"\n${SERVE_USAGE}`);
+  const port = int(a, 'port', 0, 65535) ?? 8080;
+  const host = str(a, 'host') ?? '127.0.0.1';
+  const dataDir = resolve(str(a, 'data') ?? defaultDataDir());
+  const configFile = str(a, 'config');
+  const sandboxDir = str(a, 'sandbox');
+  const webDir = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+
+  const opts: LoadConfigOptions = { dataDir, webDir };
+  if (configFile) opts.file = resolve(configFile);
+  if (sandboxDir) {
+    const sb = new Sandbox(resolve(sandboxDir));
+    if (!sb.status().healthy) throw new Error(`no running sandbox in ${sb.dir}: start it with \`tracemap sandbox up --dir ${sandboxDir}\``);
+    opts.forceLocal = sandboxTarget(sb.dir);
+  } else {
+    const sb = new Sandbox(defaultSandboxDir());
+    if (sb.status().healthy) opts.fallbackLocal = sandboxTarget(sb.dir);
+  }
+  let config;
+  try {
+    config = loadConfig(opts);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  let app;
+  try {
+    app = await buildApp({ config, logger: { level: process.env.TRACEMAP_LOG ?? 'info' } });
+  } catch (e) {
+    // A corrupt or missing trace database: say so and stop, never start over it.
+    if (e instanceof StoreError) throw new Error(e.message);
+    throw e;
+  }
+  const address = await app.listen({ port, host });
+  const target = config.hosts.find((h) => h.name === config.defaultHost)!;
+  process.stderr.write(
+    `tracemap listening on ${address}\n` +
+      `  host "${target.name}" (${target.kind}${target.ovsRundir ? `, OVS_RUNDIR=${target.ovsRundir}` : ''}${target.ovnSb ? `, SB ${target.ovnSb}` : ''})\n` +
+      `  data ${dataDir}\n` +
+      `  web  ${existsSync(join(webDir, 'index.html')) ? webDir : 'not built (placeholder page)'}; API docs at ${address}/docs\n`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      void app.close().then(() => resolveStop());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

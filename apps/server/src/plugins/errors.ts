@@ -9,22 +9,24 @@ function whereOf(context: string, path: string | undefined, params?: Record<stri
   const parts = (path ?? '').split('/').filter(Boolean);
   if (params?.missingProperty) parts.push(String(params.missingProperty));
   if (params?.additionalProperty) parts.push(String(params.additionalProperty));
+  if (params?.tag) parts.push(String(params.tag));
   return [context, ...parts].join('.');
 }
 
 /** Every error leaves as {error: {kind, message, where?}}: validation = 400 saying what and where, never a 500. */
 export const errorsPlugin = fp(
   async (app) => {
-    app.setErrorHandler(async (err: FastifyError & { validation?: AjvIssue[]; validationContext?: string }, req, reply) => {
+    app.setErrorHandler(async (error: FastifyError, req, reply) => {
+      const err = error as unknown as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
       if (err instanceof ApiError) return reply.status(err.status).send(err.body());
       if (err.validation) {
-        const ctx = err.validationContext ?? 'body';
-        const issues = err.validation.map((v) => {
+        const ctx = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');
+        const issues = (err.validation as AjvIssue[]).map((v) => {
           const where = whereOf(ctx, v.instancePath, v.params);
+          if (v.keyword === 'discriminator') return { where, text: `${where} must be one of "ovn-trace", "ofproto-trace", "packet", "import"` };
           const what = v.keyword === 'pattern' || v.keyword === 'maxLength' || v.keyword === 'minLength' ? (v.parentSchema?.description ? `must be ${v.parentSchema.description}` : v.message) : v.message;
           return { where, text: `${where} ${what ?? 'is not valid'}` };
         });
-        // anyOf/oneOf over the trace types yields one issue per branch: keep the ones for the branch the "type" named.
         const first = issues[0]!;
         return reply.status(400).send(new ApiError('bad-request', [...new Set(issues.map((i) => i.text))].slice(0, 4).join('; '), { where: first.where }).body());
       }

@@ -28,6 +28,7 @@ export interface OpenFlowIndex {
   bridge: string;
   flows: OpenFlowFlow[];
   byCookie: Map<string, OpenFlowFlow[]>;
+  byTable: Map<number, OpenFlowFlow[]>;
   conjunctions: ConjunctionReport;
   builtAt: string;
   buildMs: number;
@@ -84,6 +85,7 @@ export const flowIndexPlugin = fp(
         bridge: target.bridge,
         flows: dump.flows,
         byCookie: indexOpenFlowByCookie(dump.flows),
+        byTable: groupByTable(dump.flows),
         conjunctions,
         builtAt: new Date().toISOString(),
         buildMs: Math.round(performance.now() - t0),
@@ -104,5 +106,15 @@ export const flowIndexPlugin = fp(
   },
   { name: 'flow-index', dependencies: ['config', 'hosts'] },
 );
+
+function groupByTable(flows: OpenFlowFlow[]): Map<number, OpenFlowFlow[]> {
+  const m = new Map<number, OpenFlowFlow[]>();
+  for (const f of flows) {
+    const l = m.get(f.table);
+    if (l) l.push(f);
+    else m.set(f.table, [f]);
+  }
+  return m;
+}
 
 export { lflowCookie };

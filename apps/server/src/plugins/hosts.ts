@@ -25,7 +25,7 @@ declare module 'fastify' {
 }
 
 /** A database or daemon we could not reach, as the OVS/OVN tools say it. */
-const UNREACHABLE = /database connection failed|Connection refused|failed to connect|cannot connect|No such file or directory|Connection timed out|Could not resolve hostname|Host key verification failed|Permission denied \(publickey/i;
+const UNREACHABLE = /database connection failed|transaction error \(End of file\)|error communicating with unix:|Connection refused|failed to connect|cannot connect|No such file or directory|Connection timed out|Could not resolve hostname|Host key verification failed|Permission denied \(publickey/i;
 
 /** The ApiError for a tool run that did not succeed (timeout, unreachable, non-zero exit). */
 export function toolFailure(r: ToolResult, what = r.argv[0] ?? 'tool'): ApiError {

@@ -10,7 +10,7 @@ import {
   parseOvnTrace,
   parsePacketText,
 } from '@tracemap/parsers';
-import { joinTraceToLogical, traceVerdict } from '@tracemap/analysis';
+import { joinTraceToLogical, logicalFlowsForCookie, traceVerdict } from '@tracemap/analysis';
 import type { AnnotateMode } from '../config';
 import { ApiError, badRequest } from '../errors';
 import { toolFailure } from '../plugins/hosts';
@@ -113,7 +113,7 @@ async function runOvnTrace(app: FastifyInstance, target: Target, r: OvnTraceRequ
 export async function traceOvn(app: FastifyInstance, target: Target, r: OvnTraceRequest): Promise<TraceBody> {
   const startedAt = new Date().toISOString();
   const [versions, { res, parsed }] = await Promise.all([app.hosts.versions(target), runOvnTrace(app, target, r)]);
-  if (res.exitCode !== 0) {
+  if (res.exitCode !== 0 || (parsed.error && parsed.sections.length === 0 && !parsed.nodes?.length)) {
     // "unknown datapath", "error parsing flow": the request named something the host doesn't have.
     throw new ApiError('tool-failed', `ovn-trace on ${target.name}: ${parsed.error ?? res.stderr.trim()}`, { argv: res.argv, partialOutput: res.stdout + res.stderr });
   }
@@ -183,7 +183,11 @@ export async function annotateTrace(
   if (mode === 'native' || mode === 'both' || !detraced) {
     const t0 = performance.now();
     try {
-      const lidx = await app.flowIndex.logical(target);
+      let lidx = await app.flowIndex.logical(target);
+      // A cookie the index doesn't know: northd recomputed flows (or the SB was rebuilt) since
+      // the index was loaded. Reload once, unless it was loaded just now.
+      const unknown = plain.passes.some((p) => p.steps.some((s) => s.cookie && !/^0x0+$/.test(s.cookie) && !logicalFlowsForCookie(lidx.index, s.cookie).length));
+      if (unknown && Date.now() - Date.parse(lidx.builtAt) > 2000) lidx = await app.flowIndex.logical(target, true);
       native = joinTraceToLogical(plain, lidx.index);
       native.verdict = traceVerdict(native, { logicalFlows: lidx.flows });
       annotation.nativeMs = Math.round(performance.now() - t0);

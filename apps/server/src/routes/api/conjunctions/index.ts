@@ -7,7 +7,7 @@ import { Refresh } from '../lflows/index';
 
 const conjunctions: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'Broken conjunctive matches on the host\'s bridge (conj_id flows without clauses, clauses without a conj_id flow)',

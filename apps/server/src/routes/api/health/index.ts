@@ -6,7 +6,7 @@ import { SERVER_VERSION } from '../../../version';
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'Liveness, plus the OVS and OVN versions of the default host',

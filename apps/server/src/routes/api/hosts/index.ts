@@ -4,7 +4,7 @@ import { errorResponses } from '../../../errors';
 
 const hosts: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'Configured hosts (targets the tools run on)',

@@ -7,7 +7,7 @@ const Port = Type.Object({ name: Type.String(), ofport: Type.Union([Type.Integer
 
 const inventory: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'Bridges and interfaces, logical switches, routers and ports, chassis of a host',

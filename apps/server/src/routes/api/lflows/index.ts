@@ -23,7 +23,7 @@ export function lflowMatches(f: LogicalFlow, q: { datapath?: string; pipeline?: 
 
 const lflows: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'Logical flows of a host (Southbound Logical_Flow) with their OpenFlow cookie',

@@ -10,7 +10,7 @@ import { Cursor, Refresh, SearchText } from '../lflows/index';
 
 const openflow: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'OpenFlow flows of the host\'s bridge, each with the logical flows behind its cookie',
@@ -40,7 +40,8 @@ const openflow: FastifyPluginAsyncTypebox = async (app) => {
       const [of, lf] = await Promise.all([app.flowIndex.openflow(target, refresh), app.flowIndex.logical(target, refresh).catch(() => undefined)]);
       const cookie = q.cookie ? lflowCookie(q.cookie) : undefined;
       // By cookie: straight from the index; otherwise a scan (1.8M flows scan in tens of ms).
-      const source: OpenFlowFlow[] = cookie && cookie !== '0x00000000' ? (of.byCookie.get(cookie) ?? []) : of.flows;
+      const source: OpenFlowFlow[] =
+        cookie && cookie !== '0x00000000' ? (of.byCookie.get(cookie) ?? []) : q.table !== undefined ? (of.byTable.get(q.table) ?? []) : of.flows;
       const start = q.cursor ? Number(q.cursor) : 0;
       const limit = q.limit ?? 100;
       const items: { flow: OpenFlowFlow; lflows: unknown[] }[] = [];

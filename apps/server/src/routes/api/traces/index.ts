@@ -65,7 +65,7 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
   const toResponse = (id: string, createdAt: string, body: Record<string, unknown>) => ({ ...body, id, createdAt, url: `/t/${id}` });
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         summary: 'Run a trace (ovn-trace, ofproto/trace + ovn-detrace, a packet through both) or import pasted output; stores it under a permalink',
@@ -121,7 +121,7 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         summary: 'Recent traces, newest first',

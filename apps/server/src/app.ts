@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { ServerConfig } from './config';
+import { configPlugin } from './plugins/config';
+import { errorsPlugin } from './plugins/errors';
+import { authPlugin } from './plugins/auth';
+import { hostsPlugin } from './plugins/hosts';
+import { storePlugin } from './plugins/store';
+import { inventoryPlugin } from './plugins/inventory';
+import { flowIndexPlugin } from './plugins/flow-index';
+import { capturePlugin } from './plugins/capture';
+import health from './routes/api/health/index';
+import hosts from './routes/api/hosts/index';
+import inventory from './routes/api/inventory/index';
+import traces from './routes/api/traces/index';
+import lflows from './routes/api/lflows/index';
+import openflow from './routes/api/openflow/index';
+import conjunctions from './routes/api/conjunctions/index';
+import stats from './routes/api/stats/index';
+import captures from './routes/api/captures/index';
+import { SERVER_VERSION } from './version';
+
+export interface AppOptions {
+  config: ServerConfig;
+}
+
+/** The whole app as a plugin: services (decorated, fastify-plugin) then encapsulated routes, folder name = URL prefix. */
+export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  await fastify.register(configPlugin, { config: opts.config });
+  await fastify.register(errorsPlugin);
+  await fastify.register(authPlugin);
+  await fastify.register(hostsPlugin);
+  await fastify.register(storePlugin);
+  await fastify.register(inventoryPlugin);
+  await fastify.register(flowIndexPlugin);
+  await fastify.register(capturePlugin);
+  await fastify.register(swagger, {
+    openapi: {
+      info: { title: 'tracemap API', version: SERVER_VERSION, description: 'Where is my packet? ovn-trace, ofproto/trace and ovn-detrace on a host, stored under permalinks. Contract: docs/api.md' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await fastify.register(swaggerUi, { routePrefix: '/docs' });
+  await fastify.register(
+    async (api) => {
+      await api.register(health, { prefix: '/health' });
+      await api.register(hosts, { prefix: '/hosts' });
+      await api.register(inventory, { prefix: '/inventory' });
+      await api.register(traces, { prefix: '/traces' });
+      await api.register(lflows, { prefix: '/lflows' });
+      await api.register(openflow, { prefix: '/openflow' });
+      await api.register(conjunctions, { prefix: '/conjunctions' });
+      await api.register(stats, { prefix: '/stats' });
+      await api.register(captures, { prefix: '/captures' });
+    },
+    { prefix: '/api' },
+  );
+  await fastify.register(webPlugin, { webDir: opts.config.webDir });
+};
+
+/** The built web app (apps/web/dist) with its client-side routes, or a small placeholder page. */
+const webPlugin: FastifyPluginAsync<{ webDir: string | undefined }> = async (fastify, { webDir }) => {
+  const index = webDir ? join(webDir, 'index.html') : undefined;
+  if (webDir && index && existsSync(index)) {
+    await fastify.register(fastifyStatic, { root: webDir, wildcard: false });
+    const html = () => readFileSync(index, 'utf8');
+    for (const path of ['/t/:id', '/flows', '/flows/*']) fastify.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(html()));
+    fastify.get('/*', { schema: { hide: true } }, async (req, reply) => {
+      const p = req.url.split('?')[0]!;
+      if (p.startsWith('/api/')) return reply.callNotFound();
+      try {
+        return await reply.sendFile(p.slice(1));
+      } catch {
+        return reply.type('text/html').send(html());
+      }
+    });
+    return;
+  }
+  const page = `<!doctype html><meta charset="utf-8"><title>tracemap</title>
+<h1>tracemap server</h1><p>The web app is not built (apps/web/dist). The API is at <a href="/api/health">/api/health</a>; its OpenAPI document at <a href="/docs">/docs</a>.</p>`;
+  for (const path of ['/', '/t/:id', '/flows']) fastify.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(page));
+};
+
+export interface BuildOptions extends AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Largest request body (default 8 MiB: pasted traces can be big, 10 MB bodies are refused). */
+  bodyLimit?: number;
+}
+
+/** A Fastify instance with the app registered (tests call this and use app.inject). */
+export async function buildApp(o: BuildOptions): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    logger: o.logger ?? false,
+    bodyLimit: o.bodyLimit ?? 8 * 1024 * 1024,
+    ajv: {
+      // removeAdditional off: an unknown field is a 400, not silently dropped; discriminator: POST /api/traces' "type".
+      customOptions: { removeAdditional: false, discriminator: true, verbose: true, allErrors: false, coerceTypes: 'array', useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // fp: the services the app decorates are visible on the instance tests and server.ts hold.
+  await fastify.register(fp(app, { name: 'tracemap' }), { config: o.config });
+  await fastify.ready();
+  return fastify;
+}
+
+export { loadConfig, ConfigError, type ServerConfig, type LoadConfigOptions } from './config';
+export { StoreError } from './plugins/store';
