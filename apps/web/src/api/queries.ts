@@ -3,6 +3,7 @@
  * (invalidate traceKeys.lists() after a new trace, read traceKeys.detail(id) for the permalink).
  */
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
+import type { BrokenConjunction } from '@tracemap/model';
 import { apiFetch, withQuery } from './client';
 import type {
   CreatedTrace,
@@ -46,6 +47,11 @@ export const lflowKeys = {
   list: (f: LflowFilter) => [...lflowKeys.lists(), f] as const,
   openflow: (uuid: string, host: string) => [...lflowKeys.all, 'openflow', uuid, host] as const,
   stats: (host: string) => [...lflowKeys.all, 'stats', host] as const,
+};
+
+export const conjunctionKeys = {
+  all: ['conjunctions'] as const,
+  detail: (host: string, fresh: boolean) => [...conjunctionKeys.all, host, { fresh }] as const,
 };
 
 export const openflowKeys = {
@@ -97,7 +103,7 @@ export function createTrace(req: TraceRequest, signal?: AbortSignal): Promise<Cr
   return apiFetch<CreatedTrace>('/api/traces', { method: 'POST', json: req, ...(signal ? { signal } : {}) });
 }
 
-export const LFLOW_PAGE = 2000;
+export const LFLOW_PAGE = 1000;
 
 export function lflowsQuery(f: LflowFilter) {
   return infiniteQueryOptions({
@@ -126,6 +132,19 @@ export function lflowStatsQuery(host: string) {
     queryKey: lflowKeys.stats(host),
     queryFn: ({ signal }) => apiFetch<LflowStats>(withQuery('/api/stats/lflows', { host }), { signal }),
     staleTime: 30_000,
+  });
+}
+
+/** `fresh`: have the server re-read the flow table instead of answering from its cached index. */
+export function conjunctionsQuery(host: string, fresh = false) {
+  return queryOptions({
+    queryKey: conjunctionKeys.detail(host, fresh),
+    queryFn: ({ signal }) =>
+      apiFetch<{ broken: BrokenConjunction[]; flows: number; conjunctionFlows: number }>(
+        withQuery('/api/conjunctions', { host, refresh: fresh ? '1' : undefined }),
+        { signal },
+      ),
+    staleTime: 10_000,
   });
 }
 

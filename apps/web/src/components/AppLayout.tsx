@@ -3,6 +3,7 @@ import { NavLink, Outlet } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
 import { healthQuery, hostsQuery } from '../api/queries';
 import { getToken, setToken } from '../api/client';
+import { toProblem } from '../api/errors';
 import { HostContext } from './useHost';
 import { useTheme, type Theme } from './useTheme';
 
@@ -43,7 +44,7 @@ export function AppLayout() {
     [host],
   );
 
-  const unauthorized = hosts.error && 'problem' in (hosts.error as object) && (hosts.error as { problem: { kind: string } }).problem.kind === 'unauthorized';
+  const unauthorized = hosts.error ? toProblem(hosts.error).kind === 'unauthorized' : false;
   const nextTheme: Record<Theme, Theme> = { system: 'dark', dark: 'light', light: 'system' };
 
   return (

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, type RefObject } from 'react';
+import { useCallback, useLayoutEffect, useRef, type RefObject } from 'react';
 import { select, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 
 /*
@@ -21,7 +21,8 @@ export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGEl
   const behaviour = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
   const transform = useRef<ZoomTransform>(zoomIdentity);
 
-  useEffect(() => {
+  // A layout effect, so that callers' own layout effects (open on the drop) find the behaviour ready.
+  useLayoutEffect(() => {
     const svg = svgRef.current;
     const g = gRef.current;
     if (!svg || !g) return;

@@ -1,4 +1,5 @@
 import { useSearchParams } from 'react-router-dom';
+import { CapturePanel } from '../capture';
 import { ImportTab } from './ImportTab';
 import { LogicalTab } from './LogicalTab';
 import { OpenFlowTab } from './OpenFlowTab';
@@ -10,6 +11,7 @@ const TABS = [
   { id: 'logical', label: 'Logical (ovn-trace)', el: <LogicalTab /> },
   { id: 'openflow', label: 'OpenFlow (ofproto/trace)', el: <OpenFlowTab /> },
   { id: 'import', label: 'Import', el: <ImportTab /> },
+  { id: 'capture', label: 'Capture (live)', el: <CapturePanel /> },
 ] as const;
 
 export function ComposerPage() {

@@ -18,7 +18,7 @@ export function RecentTraces() {
             <li key={t.id}>
               <Link to={`/t/${encodeURIComponent(t.id)}`}>
                 <span className={dropped ? 'bad' : 'ok'} aria-hidden="true">
-                  {dropped ? '⛔' : '✔'}
+                  {dropped ? '✖' : '✔'}
                 </span>{' '}
                 <span className="summary">{t.summary}</span>
               </Link>

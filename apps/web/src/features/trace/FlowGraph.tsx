@@ -24,7 +24,7 @@ function nodeTitle(p: PlacedNode): string {
 
 const Node = memo(function Node({ p }: { p: PlacedNode }) {
   const n = p.node;
-  const kindIcon = n.drop ? '⛔ ' : n.kind === 'output' ? '➜ ' : n.kind === 'tunnel' ? '⇶ ' : n.kind === 'controller' ? '⚙ ' : n.kind === 'recirc' ? '↻ ' : '';
+  const kindIcon = n.drop ? '✖ ' : n.kind === 'output' ? '➜ ' : n.kind === 'tunnel' ? '⇶ ' : n.kind === 'controller' ? '⚙ ' : n.kind === 'recirc' ? '↻ ' : '';
   const head = `${kindIcon}${n.drop ? 'DROP · ' : ''}${n.label}${n.folded && n.folded > 1 ? ` ×${n.folded}` : ''}`;
   const second = n.stage ?? n.sublabel ?? (n.kind === 'no-match' ? 'no match' : '');
   const third = n.stage ? (n.sublabel && n.sublabel !== n.stage ? n.sublabel : n.priority !== undefined ? `prio ${n.priority}` : '') : n.priority !== undefined ? `prio ${n.priority}` : '';
@@ -65,7 +65,7 @@ const Node = memo(function Node({ p }: { p: PlacedNode }) {
   );
 });
 
-const Scene = memo(function Scene({ layout }: { layout: GraphLayout }) {
+const Background = memo(function Background({ layout }: { layout: GraphLayout }) {
   return (
     <>
       <g className="lanes">
@@ -104,12 +104,17 @@ const Scene = memo(function Scene({ layout }: { layout: GraphLayout }) {
             </text>
           ))}
       </g>
-      <g className="nodes">
-        {layout.nodes.map((p) => (
-          <Node key={p.node.id} p={p} />
-        ))}
-      </g>
     </>
+  );
+});
+
+const Nodes = memo(function Nodes({ layout }: { layout: GraphLayout }) {
+  return (
+    <g className="nodes">
+      {layout.nodes.map((p) => (
+        <Node key={p.node.id} p={p} />
+      ))}
+    </g>
   );
 });
 
@@ -129,17 +134,20 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
   const gRef = useRef<SVGGElement>(null);
   const zoom = useZoom(svgRef, gRef);
 
-  // Open on the drop (or the start): readable scale, the node in the middle.
+  // Open on the drop (or the start of the walk): every lane in view, the drop in the middle.
   useLayoutEffect(() => {
     const focus = initialFocusId ? layout.byId.get(initialFocusId) : undefined;
     const svg = svgRef.current;
-    const w = svg?.clientWidth ?? 800;
-    if (!focus && layout.width * 0.7 <= w) {
+    const w = svg?.clientWidth || 800;
+    const h = svg?.clientHeight || 380;
+    if (layout.width <= w && layout.height <= h) {
       zoom.fit([0, 0, layout.width, layout.height], 1);
       return;
     }
-    const p = focus ?? layout.nodes[0];
-    if (p) zoom.centerOn(p.x + NODE_W / 2, p.y + NODE_H / 2, 0.95, false);
+    const k = Math.max(0.55, Math.min(1, (h - 30) / layout.height));
+    const cy = layout.height * k <= h ? layout.height / 2 : (focus ? focus.y + NODE_H / 2 : h / 2 / k);
+    if (focus) zoom.centerOn(focus.x + NODE_W / 2, cy, k, false);
+    else zoom.centerOn(w / 2 / k, cy, k, false);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layout, initialFocusId]);
 
@@ -205,10 +213,12 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
           ))}
         </defs>
         <g ref={gRef} onClick={onClick}>
-          <Scene layout={layout} />
+          <Background layout={layout} />
+          {/* Under the nodes, so badges stay readable on the selected one. */}
           {sel && (
             <rect className="selection" x={sel.x - 4} y={sel.y - 4} width={NODE_W + 8} height={NODE_H + 8} rx={7} data-testid="graph-selection" pointerEvents="none" />
           )}
+          <Nodes layout={layout} />
         </g>
       </svg>
       <div className="graph-controls">
@@ -223,7 +233,7 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
         </button>
         {graph.dropNodeId && (
           <button type="button" className="danger" onClick={() => onSelect(graph.dropNodeId!)}>
-            ⛔ Drop
+            ✖ Drop
           </button>
         )}
       </div>
@@ -233,7 +243,7 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
         <span className="lg e-patch">— patch</span>
         <span className="lg e-recirc">┄ recirc</span>
         <span className="lg e-tunnel">┈ tunnel</span>
-        <span>⛔ drop</span>
+        <span>✖ drop</span>
         <span>⚠ conj broken conjunction</span>
       </div>
     </div>

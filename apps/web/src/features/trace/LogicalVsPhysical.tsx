@@ -11,7 +11,7 @@ function Item({ n, marked, onClick }: { n: GraphNode; marked: boolean; onClick?:
     <li className={`${marked ? 'first-diff' : ''}${n.drop ? ' drop' : ''}`} data-first-diff={marked ? 'true' : undefined}>
       <button type="button" className="linkish" onClick={onClick} disabled={!onClick}>
         {marked && <span className="diff-tag">≠ first difference</span>}
-        {n.drop && <span className="badge drop">⛔ drop</span>}
+        {n.drop && <span className="badge drop">✖ drop</span>}
         <span className="code">{n.table !== null ? `${n.table}`.padStart(2, ' ') : '··'}</span> <strong>{n.stage ?? n.label}</strong>
         <span className="muted">
           {' '}

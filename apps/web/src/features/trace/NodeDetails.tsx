@@ -20,6 +20,9 @@ function flatActions(actions: OfAction[], depth = 0): { text: string; depth: num
   return out;
 }
 
+/** ovn-detrace annotations already shown as the logical flow's own fields above. */
+const ECHOED_NOTES = /^(logical-datapaths?|datapath|logical-flow)$/;
+
 const CHANGE_KINDS = new Set(['set_field', 'load', 'move', 'mod_dl_src', 'mod_dl_dst', 'mod_nw_src', 'mod_nw_dst', 'dec_ttl', 'push_vlan', 'strip_vlan', 'pop_vlan', 'ct_clear']);
 
 /** The selected node: OpenFlow flow, logical flow, annotations and what changed. */
@@ -35,7 +38,7 @@ export function NodeDetails({ detail }: { detail: NodeDetail | null }) {
   return (
     <div className="details" data-testid="node-details" data-node-id={n.id}>
       <h3>
-        {n.drop && <span className="badge drop">⛔ drop</span>} {n.label}
+        {n.drop && <span className="badge drop">✖ drop</span>} {n.label}
         {n.stage && <span className="stage"> · {n.stage}</span>}
       </h3>
       {n.folded && n.folded > 1 && <p className="muted small">Stands for {n.folded} pass-through tables (compact mode).</p>}
@@ -124,11 +127,11 @@ function OfStep({ d }: { d: Extract<NodeDetail, { kind: 'of-step' }> }) {
             <Row k="uuid" v={lg.uuid} />
             <Row k="source" v={lg.source} />
           </dl>
-          {lg.notes && lg.notes.length > 0 && (
+          {lg.notes && lg.notes.some((x) => !ECHOED_NOTES.test(x.kind)) && (
             <>
               <h5>Bindings, ACLs, interfaces</h5>
               <ul className="code actions">
-                {lg.notes.map((x, i) => (
+                {lg.notes.filter((x) => !ECHOED_NOTES.test(x.kind)).map((x, i) => (
                   <li key={i}>
                     <span className="muted">{x.kind}:</span> {x.text}
                   </li>

@@ -4,10 +4,10 @@ export function ShareBar({ copy, permalink, report }: { copy: ReturnType<typeof 
   return (
     <div className="share">
       <button type="button" onClick={() => void copy.copy('Permalink', permalink)} data-testid="copy-permalink">
-        🔗 Copy permalink
+        Copy permalink
       </button>
       <button type="button" onClick={() => void copy.copy('Bug report', report())} data-testid="copy-bug-report">
-        📋 Copy for bug report
+        Copy for bug report
       </button>
       <span className="muted small" role="status" aria-live="polite" data-testid="copy-status">
         {copyStateText(copy.state)}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { traceQuery } from '../../api/queries';
+import { conjunctionsQuery, traceQuery } from '../../api/queries';
 import { ProblemBox } from '../../components/ProblemBox';
 import { RawOutput, type RawOutputHandle } from '../../components/RawOutput';
 import { useCopy } from '../../components/CopyArea';
@@ -13,7 +13,7 @@ import { LogicalVsPhysical } from './LogicalVsPhysical';
 import { ShareBar, ShareText } from './ShareBar';
 import { bugReportMarkdown } from './bug-report';
 import { verdictView } from './verdict-text';
-import { availableSources, buildGraph, comparisonOf, nodeDetail, rawText, runFor, visibleNodeFor, type GraphSource } from './trace-model';
+import { availableSources, buildGraph, comparisonOf, nodeDetail, rawText, runFor, visibleNodeFor, wantsLiveConjunctions, type GraphSource } from './trace-model';
 
 export function TracePage() {
   const { id = '' } = useParams();
@@ -29,8 +29,11 @@ function TraceView({ record }: { record: TraceRecord }) {
   const sources = useMemo(() => availableSources(record), [record]);
   const source: GraphSource = (sources.find((s) => s === params.get('view')) ?? sources[0] ?? 'physical') as GraphSource;
   const compact = params.get('compact') === '1';
-  const graph = useMemo(() => buildGraph(record, source, compact), [record, source, compact]);
-  const fullPhysical = useMemo(() => (record.type === 'packet' ? buildGraph(record, 'physical', false) : null), [record]);
+  const [liveConj] = useState(() => wantsLiveConjunctions(record));
+  const conj = useQuery({ ...conjunctionsQuery(record.host ?? '', true), enabled: liveConj });
+  const broken = record.conjunctions?.broken.length ? record.conjunctions.broken : conj.data?.broken ?? record.conjunctions?.broken;
+  const graph = useMemo(() => buildGraph(record, source, compact, broken), [record, source, compact, broken]);
+  const fullPhysical = useMemo(() => (record.type === 'packet' ? buildGraph(record, 'physical', false, broken) : null), [record, broken]);
   const logical = useMemo(() => (record.type === 'packet' ? buildGraph(record, 'logical', false) : null), [record]);
   const comparison = useMemo(() => comparisonOf(record), [record]);
   const verdict = useMemo(() => verdictView(record, comparison?.firstDifference?.text), [record, comparison]);
@@ -82,7 +85,7 @@ function TraceView({ record }: { record: TraceRecord }) {
     bugReportMarkdown({
       record,
       verdict,
-      graph: fullPhysical ?? buildGraph(record, source, false),
+      graph: fullPhysical ?? buildGraph(record, source, false, broken),
       permalink,
       raw: record.runs.length ? record.runs.map((r) => ({ tool: r.tool, text: r.output })) : [{ tool: 'pasted', text: raw }],
     });
@@ -90,7 +93,9 @@ function TraceView({ record }: { record: TraceRecord }) {
   const initialFocus = graph?.dropNodeId;
   return (
     <div className="page trace-page" data-testid="trace-view" data-trace-id={record.id}>
-      <VerdictBanner v={verdict} {...(graph?.dropNodeId ? { onShowDrop: () => setSelected(graph.dropNodeId!) } : {})} />
+      <VerdictBanner v={verdict} {...(graph?.dropNodeId ? { onShowDrop: () => setSelected(graph.dropNodeId!) } : {})}>
+        <ShareBar copy={copy} permalink={permalink} report={report} />
+      </VerdictBanner>
       <div className="toolbar">
         <span className="muted small">
           {record.type} trace · {record.host ? `${record.host} · ` : ''}
@@ -114,7 +119,6 @@ function TraceView({ record }: { record: TraceRecord }) {
             <input type="checkbox" checked={compact} onChange={(e) => setParam('compact', e.target.checked ? '1' : null)} data-testid="compact-toggle" /> compact
           </label>
         )}
-        <ShareBar copy={copy} permalink={permalink} report={report} />
       </div>
       {graph ? (
         <div className="trace-grid">

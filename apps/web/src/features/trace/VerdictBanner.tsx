@@ -1,10 +1,11 @@
+import type { ReactNode } from 'react';
 import type { VerdictView } from './verdict-text';
 
-export function VerdictBanner({ v, onShowDrop }: { v: VerdictView; onShowDrop?: () => void }) {
+export function VerdictBanner({ v, onShowDrop, children }: { v: VerdictView; onShowDrop?: () => void; children?: ReactNode }) {
   return (
     <div className={`verdict ${v.dropped ? 'dropped' : 'delivered'}`} data-testid="verdict" data-dropped={v.dropped ? 'true' : 'false'} role="status">
       <span className="verdict-icon" aria-hidden="true">
-        {v.dropped ? '⛔' : '✔'}
+        {v.dropped ? '✖' : '✔'}
       </span>
       <div className="verdict-body">
         <div className="verdict-head">
@@ -24,6 +25,7 @@ export function VerdictBanner({ v, onShowDrop }: { v: VerdictView; onShowDrop?: 
           Show the drop
         </button>
       )}
+      {children}
     </div>
   );
 }

@@ -40,7 +40,7 @@ export function bugReportMarkdown(opts: {
     for (const run of r.runs) out.push(shellQuote(run.argv));
     out.push('```', '');
   }
-  out.push('**Verdict**', '', `${v.dropped ? '⛔' : '✔'} ${v.headline}${v.reason ? `: ${v.reason}` : ''}`);
+  out.push('**Verdict**', '', `${v.dropped ? '✖' : '✔'} ${v.headline}${v.reason ? `: ${v.reason}` : ''}`);
   for (const n of v.notes) out.push(`- ${n}`);
   if (v.disagreement) out.push(`- ≠ ovn-trace and ofproto/trace disagree: ${v.disagreement}`);
   out.push('');

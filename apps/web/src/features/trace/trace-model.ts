@@ -4,7 +4,7 @@
  * Pure functions; the graph builders themselves live in @tracemap/analysis.
  */
 import { buildOvnTraceGraph, buildTraceGraph, compareTraces, type GraphNode, type TraceComparison, type TraceGraph } from '@tracemap/analysis';
-import type { OvnTraceSection, OvnTraceStep, TraceStep, TracePass } from '@tracemap/model';
+import type { BrokenConjunction, OvnTraceSection, OvnTraceStep, TraceStep, TracePass } from '@tracemap/model';
 import type { ToolRun, TraceRecord } from '../../api/types';
 
 export type GraphSource = 'physical' | 'logical';
@@ -16,9 +16,9 @@ export function availableSources(r: TraceRecord): GraphSource[] {
   return out;
 }
 
-export function buildGraph(r: TraceRecord, source: GraphSource, compact: boolean): TraceGraph | null {
+export function buildGraph(r: TraceRecord, source: GraphSource, compact: boolean, broken?: readonly BrokenConjunction[]): TraceGraph | null {
   if (source === 'physical' && r.ofproto) {
-    return buildTraceGraph(r.ofproto, { compact, brokenConjunctions: r.conjunctions?.broken ?? [] });
+    return buildTraceGraph(r.ofproto, { compact, brokenConjunctions: broken ?? r.conjunctions?.broken ?? [] });
   }
   if (source === 'logical' && r.ovnTrace) return buildOvnTraceGraph(r.ovnTrace);
   return null;
@@ -76,4 +76,14 @@ export function comparisonOf(r: TraceRecord): TraceComparison | null {
 export function visibleNodeFor(g: TraceGraph, id: string): string | undefined {
   if (g.nodes.some((n) => n.id === id)) return id;
   return g.nodes.find((n) => n.foldedIds?.includes(id))?.id;
+}
+
+/**
+ * The server checks conjunctions at trace time only from a flow index it already holds, which can
+ * be missing or older than the trace. A trace that was just run and recorded no broken conjunction
+ * gets a fresh check of the host's flow table; older permalinks stay as recorded (the flows may
+ * have changed since).
+ */
+export function wantsLiveConjunctions(r: TraceRecord, now = Date.now()): boolean {
+  return !r.conjunctions?.broken.length && Boolean(r.ofproto) && r.type !== 'import' && now - Date.parse(r.createdAt) < 2 * 60_000;
 }
