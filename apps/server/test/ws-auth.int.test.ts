@@ -31,8 +31,9 @@ describe('capture socket with a token', () => {
       const ws = new WebSocket(url, protocols);
       ws.on('open', () => {
         const protocol = ws.protocol;
+        // Resolve once the closing handshake is done, so the server holds no half-closed socket.
+        ws.on('close', () => resolve({ opened: true, protocol }));
         ws.close();
-        resolve({ opened: true, protocol });
       });
       ws.on('unexpected-response', (req, res) => {
         // ws leaves the refused request open when this event is handled: close it, or app.close() waits.

@@ -15,6 +15,11 @@ export function tokenFromProtocols(header: string | string[] | undefined): strin
 /** With a token configured, every /api route but /api/health needs `Authorization: Bearer <token>`. */
 export const authPlugin = fp(
   async (app) => {
+    // A refused WebSocket upgrade: the socket was handed over paused, so it never sees the client
+    // go away, and server.close() would wait for it forever. Close it once the answer is sent.
+    app.addHook('onResponse', async (req, reply) => {
+      if (reply.statusCode >= 400 && /websocket/i.test(String(req.headers.upgrade ?? ''))) req.raw.socket.destroy();
+    });
     const token = app.config.token;
     if (!token) return;
     const want = createHash('sha256').update(token).digest();
