@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sandbox, defaultSandboxDir } from '@tracemap/sandbox';
+import { watchSandbox } from './sandbox-watchdog';
 import { buildApp, ConfigError, loadConfig, StoreError, type LoadConfigOptions } from '@tracemap/server';
 import { int, parseArgs, str, UsageError } from './args';
 
@@ -39,13 +40,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const opts: LoadConfigOptions = { dataDir, webDir };
   if (configFile) opts.file = resolve(configFile);
+  let watched: Sandbox | undefined;
   if (sandboxDir) {
     const sb = new Sandbox(resolve(sandboxDir));
+    watched = sb;
     if (!sb.status().healthy) throw new Error(`no running sandbox in ${sb.dir}: start it with \`tracemap sandbox up --dir ${sandboxDir}\``);
     opts.forceLocal = sandboxTarget(sb.dir);
   } else {
     const sb = new Sandbox(defaultSandboxDir());
-    if (sb.status().healthy) opts.fallbackLocal = sandboxTarget(sb.dir);
+    if (sb.status().healthy) {
+      opts.fallbackLocal = sandboxTarget(sb.dir);
+      watched = sb;
+    }
   }
   let config;
   try {
@@ -70,8 +76,22 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `  data ${dataDir}\n` +
       `  web  ${existsSync(join(webDir, 'index.html')) ? webDir : 'not built (placeholder page)'}; API docs at ${address}/docs\n`,
   );
+  const server = app;
+  const watchdog =
+    watched && config.defaultHost === 'sandbox'
+      ? watchSandbox(watched, {
+          intervalMs: Number(process.env.TRACEMAP_WATCHDOG_MS) || 5000,
+          log: (m) => server.log.warn(m),
+          // The rebuilt sandbox has new logical flow UUIDs (cookies) and may have new ofports.
+          onRebuilt: async () => {
+            const headers = config.token ? { authorization: `Bearer ${config.token}` } : {};
+            for (const url of ['/api/inventory?refresh=1', '/api/lflows?refresh=1&limit=1', '/api/openflow?refresh=1&limit=1']) await server.inject({ url, headers });
+          },
+        })
+      : undefined;
   await new Promise<void>((resolveStop) => {
     const stop = () => {
+      watchdog?.stop();
       void app.close().then(() => resolveStop());
     };
     process.once('SIGINT', stop);
