@@ -111,3 +111,4 @@ export async function buildApp(o: BuildOptions): Promise<FastifyInstance> {
 
 export { loadConfig, ConfigError, type ServerConfig, type LoadConfigOptions } from './config';
 export { StoreError } from './plugins/store';
+export { serve, type ServeOptions } from './server';

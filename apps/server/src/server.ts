@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { buildApp } from './app';
-import { ConfigError, loadConfig, type LoadConfigOptions } from './config';
+import { loadConfig, type LoadConfigOptions } from './config';
 import { StoreError } from './plugins/store';
 
 export interface ServeOptions extends LoadConfigOptions {
   port?: number;
   host?: string;
+  /** Close on SIGINT/SIGTERM and exit (default true); the CLI handles signals itself. */
+  handleSignals?: boolean;
 }
 
 /** Boots the app and listens (127.0.0.1 unless told otherwise). Start-up problems come back as one clear message. */
@@ -14,18 +16,19 @@ export async function serve(o: ServeOptions) {
   try {
     config = loadConfig(o);
   } catch (e) {
-    if (e instanceof ConfigError) throw new Error(e.message);
+    // ConfigError goes up as is: the CLI turns it into a usage error (exit 2).
     throw e;
   }
   let app;
   try {
     app = await buildApp({ config, logger: { level: process.env.TRACEMAP_LOG ?? 'info' } });
   } catch (e) {
+    // A corrupt or missing trace database: say so and stop, never start over it.
     if (e instanceof StoreError) throw new Error(e.message);
     throw e;
   }
   const address = await app.listen({ port: o.port ?? 8080, host: o.host ?? '127.0.0.1' });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  if (o.handleSignals !== false) for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       void app.close().then(() => process.exit(0));
     });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sandbox, defaultSandboxDir } from '@tracemap/sandbox';
 import { watchSandbox } from './sandbox-watchdog';
-import { buildApp, ConfigError, loadConfig, StoreError, type LoadConfigOptions } from '@tracemap/server';
+import { ConfigError, serve, type LoadConfigOptions } from '@tracemap/server';
 import { int, parseArgs, str, UsageError } from './args';
 
 export const SERVE_USAGE = `usage: tracemap serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--config FILE] [--sandbox DIR]
@@ -53,22 +53,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
       watched = sb;
     }
   }
-  let config;
+  let started;
   try {
-    config = loadConfig(opts);
+    started = await serve({ ...opts, port, host, handleSignals: false });
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
-  let app;
-  try {
-    app = await buildApp({ config, logger: { level: process.env.TRACEMAP_LOG ?? 'info' } });
-  } catch (e) {
-    // A corrupt or missing trace database: say so and stop, never start over it.
-    if (e instanceof StoreError) throw new Error(e.message);
-    throw e;
-  }
-  const address = await app.listen({ port, host });
+  const { app, address, config } = started;
   const target = config.hosts.find((h) => h.name === config.defaultHost)!;
   process.stderr.write(
     `tracemap listening on ${address}\n` +
