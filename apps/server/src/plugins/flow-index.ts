@@ -22,6 +22,12 @@ export interface LogicalIndex {
   builtAt: string;
   buildMs: number;
   argv: string[][];
+  /**
+   * Cookies (8 hex digits, like lflowCookie) of the other SB rows ovn-controller names flows
+   * after: port bindings (table 0, physical output), multicast groups, MAC bindings, load
+   * balancers. A trace step with one of these is not a sign of a stale index.
+   */
+  otherCookies: Set<string>;
 }
 
 export interface OpenFlowIndex {
@@ -56,6 +62,19 @@ export const LFLOW_TABLES: [string, string[]][] = [
   ['Logical_DP_Group', ['_uuid', 'datapaths']],
 ];
 
+/** SB tables whose row UUIDs ovn-controller uses as OpenFlow cookies besides Logical_Flow. */
+const COOKIE_TABLES = ['Port_Binding', 'Multicast_Group', 'MAC_Binding', 'Load_Balancer'];
+
+/** `ovsdb-client -f json dump DB TABLE _uuid` -> the rows' UUIDs. */
+function uuidsOf(json: string): string[] {
+  try {
+    const t = JSON.parse(json) as { data?: unknown[][] };
+    return (t.data ?? []).map((row) => (Array.isArray(row[0]) ? String(row[0][1]) : '')).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 export const flowIndexPlugin = fp(
   async (app) => {
     const cfg = app.config;
@@ -67,9 +86,13 @@ export const flowIndexPlugin = fp(
       const results = await Promise.all(argvs.map((a) => app.hosts.run(target, a, { timeoutMs: cfg.timeouts.indexMs })));
       for (const r of results) if (r.exitCode !== 0 || r.timedOut) throw toolFailure(r);
       const parsed = parseLogicalFlowJson(results.map((r) => r.stdout).join('\n')).value;
+      const other = await Promise.all(
+        COOKIE_TABLES.map((t) => app.hosts.run(target, ['ovsdb-client', ...sslArgs(target), '-f', 'json', 'dump', target.ovnSb!, 'OVN_Southbound', t, '_uuid'], { timeoutMs: cfg.timeouts.indexMs })),
+      );
+      const otherCookies = new Set(other.flatMap((r) => (r.exitCode === 0 ? uuidsOf(r.stdout) : [])).map((u) => lflowCookie(u)));
       const byUuid = new Map<string, LogicalFlow>();
       for (const f of parsed.flows) if (f.uuid) byUuid.set(f.uuid.toLowerCase(), f);
-      return { flows: parsed.flows, byUuid, index: indexLogicalFlows(parsed.flows), builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - t0), argv: argvs };
+      return { flows: parsed.flows, byUuid, index: indexLogicalFlows(parsed.flows), builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - t0), argv: argvs, otherCookies };
     };
 
     const buildOpenFlow = async (target: Target): Promise<OpenFlowIndex> => {

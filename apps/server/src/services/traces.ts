@@ -10,7 +10,7 @@ import {
   parseOvnTrace,
   parsePacketText,
 } from '@tracemap/parsers';
-import { joinTraceToLogical, logicalFlowsForCookie, traceVerdict } from '@tracemap/analysis';
+import { joinTraceToLogical, logicalFlowsForCookie, normalizeCookie, traceVerdict } from '@tracemap/analysis';
 import type { AnnotateMode } from '../config';
 import { ApiError, badRequest } from '../errors';
 import { toolFailure } from '../plugins/hosts';
@@ -186,7 +186,8 @@ export async function annotateTrace(
       let lidx = await app.flowIndex.logical(target);
       // A cookie the index doesn't know: northd recomputed flows (or the SB was rebuilt) since
       // the index was loaded. Reload once, unless it was loaded just now.
-      const unknown = plain.passes.some((p) => p.steps.some((s) => s.cookie && !/^0x0+$/.test(s.cookie) && !logicalFlowsForCookie(lidx.index, s.cookie).length));
+      const known = (c: string) => logicalFlowsForCookie(lidx.index, c).length > 0 || lidx.otherCookies.has(normalizeCookie(c));
+      const unknown = plain.passes.some((p) => p.steps.some((s) => s.cookie && !/^0x0+$/.test(s.cookie) && !known(s.cookie)));
       if (unknown && Date.now() - Date.parse(lidx.builtAt) > 2000) lidx = await app.flowIndex.logical(target, true);
       native = joinTraceToLogical(plain, lidx.index);
       native.verdict = traceVerdict(native, { logicalFlows: lidx.flows });
