@@ -10,7 +10,7 @@ export const SANDBOX_DIR = process.env.TRACEMAP_TEST_SANDBOX ?? '/tmp/tracemap-t
 
 export async function upSandbox(): Promise<Sandbox> {
   const sb = new Sandbox(SANDBOX_DIR);
-  await sb.up({ mode: 'dummy', scenarios: COEXISTING });
+  await sb.up({ mode: 'dummy', chassis: 2, scenarios: COEXISTING });
   return sb;
 }
 
@@ -41,7 +41,7 @@ export async function sandboxApp(sb: Sandbox, dataDir: string, patch: Partial<Se
 export async function injectSurvivingVswitchd(app: import('fastify').FastifyInstance, sb: Sandbox, req: import('fastify').InjectOptions) {
   const r = await app.inject(req);
   if (r.statusCode !== 502) return r;
-  await sb.up({ mode: 'dummy', scenarios: COEXISTING });
+  await sb.up({ mode: 'dummy', chassis: 2, scenarios: COEXISTING });
   for (const url of ['/api/inventory?refresh=1', '/api/lflows?refresh=1&limit=1', '/api/openflow?refresh=1&limit=1']) await app.inject(url);
   return app.inject(req);
 }

@@ -17,10 +17,17 @@ export function watchSandbox(sb: Sandbox, opts: WatchdogOptions = {}): { stop: (
   const log = opts.log ?? (() => {});
   let busy = false;
   let count = 0;
+  let ticks = 0;
+  const interval = opts.intervalMs ?? 5000;
   const timer = setInterval(() => {
     if (busy) return;
     const st = sb.status();
-    if (!st.state || st.state.phase !== 'up' || st.healthy) return;
+    if (!st.state || st.state.phase !== 'up') return;
+    if (st.healthy) {
+      // Keep the netns underlay's tunnel neighbors from ageing out (about once a minute).
+      if (++ticks % Math.max(1, Math.round(60_000 / interval)) === 0) void sb.refreshTunnelNeighbors().catch(() => {});
+      return;
+    }
     busy = true;
     const dead = st.daemons.filter((d) => !d.running && d.expected);
     log(`sandbox ${sb.dir}: ${dead.map((d) => `${d.name} died${d.lastError ? ` (${d.lastError.split('|').at(-1)})` : ''}`).join('; ')}; rebuilding`);
@@ -36,7 +43,7 @@ export function watchSandbox(sb: Sandbox, opts: WatchdogOptions = {}): { stop: (
       .finally(() => {
         busy = false;
       });
-  }, opts.intervalMs ?? 5000);
+  }, interval);
   timer.unref();
   return { stop: () => clearInterval(timer), rebuilds: () => count };
 }

@@ -129,6 +129,7 @@ export class Sandbox {
     await this.startCentral(state, log);
     for (let n = 1; n <= chassis; n++) await this.startChassis(state, n, log);
     await this.waitForHypervisors(state);
+    await this.refreshTunnelNeighbors();
     state.phase = 'up';
     this.writeState(state);
     log(`OVS/OVN up in ${Date.now() - t0} ms`);
@@ -222,17 +223,21 @@ export class Sandbox {
     );
     const { sbSock } = centralPaths(this.dir);
     const dpType = state.mode === 'dummy' ? 'dummy' : 'netdev';
+    // dummy: tunnel ports are plain ports, any address will do. netns: the userspace datapath
+    // routes Geneve itself, so the encap IP lives on an OVS bridge wired to the underlay.
+    const encapIp = state.mode === 'netns' ? `10.255.0.${n}` : c.encapIp;
     await run(
       [
         'ovs-vsctl', db,
         '--', 'set', 'Open_vSwitch', '.', `external_ids:system-id=${c.name}`, `external_ids:hostname=sandbox-${c.name}`,
-        `external_ids:ovn-remote=unix:${sbSock}`, 'external_ids:ovn-encap-type=geneve', `external_ids:ovn-encap-ip=${c.encapIp}`,
+        `external_ids:ovn-remote=unix:${sbSock}`, 'external_ids:ovn-encap-type=geneve', `external_ids:ovn-encap-ip=${encapIp}`,
         'external_ids:ovn-bridge-mappings=physnet1:br-phys',
         '--', 'add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', `datapath_type=${dpType}`, 'fail-mode=secure', 'other-config:disable-in-band=true',
         '--', 'add-br', 'br-phys', '--', 'set', 'Bridge', 'br-phys', `datapath_type=${dpType}`,
       ],
       { env },
     );
+    if (state.mode === 'netns') await this.wireUnderlay(state, n, encapIp);
     const ctlPid = join(c.dir, 'ovn-controller.pid');
     await this.startDaemon(
       state,
@@ -240,7 +245,52 @@ export class Sandbox {
       ['ovn-controller', '--detach', '--no-chdir', `--pidfile=${ctlPid}`, `--log-file=${join(c.dir, 'ovn-controller.log')}`, `unix:${c.dbSock}`],
       env,
     );
-    log(`started chassis ${c.name} (${state.mode}, encap ${c.encapIp})`);
+    log(`started chassis ${c.name} (${state.mode}, encap ${encapIp})`);
+  }
+
+  /**
+   * netns mode: a Linux bridge in namespace <prefix>underlay stands for the physical network; each
+   * chassis gets a veth from it into its own namespace, as a port of OVS bridge br-ul, whose
+   * internal interface carries the chassis's encap IP. OVS's userspace tunnelling then resolves
+   * routes and ARP for Geneve over it, as on a DPDK host.
+   */
+  private async wireUnderlay(state: SandboxState, n: number, ip: string) {
+    const ul = `${state.nsPrefix}underlay`;
+    const hv = this.chassisNs(state, n);
+    if (!state.namespaces.includes(ul)) {
+      state.namespaces.push(ul);
+      this.writeState(state);
+      await run(['ip', 'netns', 'add', ul]);
+      await run(['ip', '-n', ul, 'link', 'add', 'ul-br', 'type', 'bridge']);
+      await run(['ip', '-n', ul, 'link', 'set', 'ul-br', 'up']);
+    }
+    await run(['ip', '-n', ul, 'link', 'add', `ul-hv${n}`, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', hv]);
+    await run(['ip', '-n', ul, 'link', 'set', `ul-hv${n}`, 'master', 'ul-br', 'up']);
+    await run(['ip', '-n', hv, 'link', 'set', 'ul0', 'up']);
+    await this.vsctl(['--', 'add-br', 'br-ul', '--', 'set', 'Bridge', 'br-ul', 'datapath_type=netdev', '--', 'add-port', 'br-ul', 'ul0'], n);
+    await run(['ip', '-n', hv, 'addr', 'add', `${ip}/24`, 'dev', 'br-ul']);
+    await run(['ip', '-n', hv, 'link', 'set', 'br-ul', 'up']);
+  }
+
+  /**
+   * netns mode with several chassis: tell each chassis's userspace tunnel code the underlay MAC of
+   * every other chassis (`tnl/neigh/set`), so ofproto/trace shows tnl_push on the first try
+   * instead of "neighbor cache miss ... sending ARP request". OVS ages entries out (tnl/neigh/aging),
+   * so `tracemap serve`'s watchdog calls this again now and then.
+   */
+  async refreshTunnelNeighbors(): Promise<void> {
+    const state = this.readState();
+    if (!state || state.mode !== 'netns' || state.chassis < 2) return;
+    const macs: string[] = [];
+    for (let n = 1; n <= state.chassis; n++) {
+      const r = await run(['ip', '-n', this.chassisNs(state, n), '-o', 'link', 'show', 'br-ul'], { allowFail: true });
+      macs[n] = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout)?.[1] ?? '';
+    }
+    for (let i = 1; i <= state.chassis; i++) {
+      for (let j = 1; j <= state.chassis; j++) {
+        if (i !== j && macs[j]) await this.tool(['ovs-appctl', 'tnl/neigh/set', 'br-ul', `10.255.0.${j}`, macs[j]!], i, true);
+      }
+    }
   }
 
   /** ovn-controller has registered every chassis and installed flows when --wait=hv returns. */
@@ -307,7 +357,12 @@ export class Sandbox {
 
   // ---------------------------------------------------------------- scenarios
   async applyScenarios(names: string[], log: (m: string) => void = () => {}) {
-    for (const name of names) await this.applyScenario(name, log);
+    const chassis = this.readState()?.chassis ?? 1;
+    for (const name of names) {
+      const need = scenarioByName(name)?.minChassis ?? 1;
+      if (need > chassis) log(`skipped scenario ${name}: it needs --chassis ${need}`);
+      else await this.applyScenario(name, log);
+    }
     if (names.length) await this.nbctl(['--wait=hv', '--timeout=60', 'sync']);
   }
 
@@ -316,6 +371,7 @@ export class Sandbox {
     if (!scn) throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     const state = this.readState();
     if (!state || state.phase !== 'up') throw new Error('the sandbox is not up: run `tracemap sandbox up` first');
+    if ((scn.minChassis ?? 1) > state.chassis) throw new Error(`scenario ${name} needs ${scn.minChassis} chassis; this sandbox has ${state.chassis}: run \`tracemap sandbox up --chassis ${scn.minChassis}\``);
     for (const dep of scn.requires ?? []) if (!state.scenarios.includes(dep)) await this.applyScenario(dep, log);
     const ctx = this.context();
     if (opts.repair) {
@@ -379,11 +435,13 @@ export class Sandbox {
     for (const vm of vms) {
       const bridge = vm.bridge ?? 'br-int';
       const ifaceId = vm.ifaceId ?? bridge === 'br-int';
+      const n = vm.chassis ?? 1;
+      if (n > state.chassis) throw new Error(`${vm.port} belongs on chassis hv${n}, but the sandbox has ${state.chassis}: run \`tracemap sandbox up --chassis ${n}\``);
       if (state.mode === 'netns') {
         const ns = state.nsPrefix + vm.port;
         state.namespaces.push(ns);
         this.writeState(state);
-        const hv = this.chassisNs(state);
+        const hv = this.chassisNs(state, n);
         await run(['ip', 'netns', 'add', ns]);
         // Create the pair inside the chassis namespace, so names never clash in the root namespace.
         await run(['ip', '-n', hv, 'link', 'add', vm.port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
@@ -400,7 +458,7 @@ export class Sandbox {
       const args = ['--', 'add-port', bridge, vm.port];
       if (vm.portSettings?.length) args.push('--', 'set', 'Port', vm.port, ...vm.portSettings);
       if (ifaceId) args.push('--', 'set', 'Interface', vm.port, `external_ids:iface-id=${vm.port}`);
-      await this.vsctl(args);
+      await this.vsctl(args, n);
     }
   }
 

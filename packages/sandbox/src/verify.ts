@@ -27,10 +27,13 @@ export async function traceExample(sb: Sandbox, p: ExamplePacket): Promise<ToolV
   const last = dpLines.at(-1) ?? '';
   const ports = await datapathPorts(sb);
   const outputs = new Set<string>();
-  // Plain datapath port numbers in the action list are outputs ("3", "pop_vlan,3", "ct(...),recirc(0x1)" is not).
-  for (const a of last.split(/,(?![^(]*\))/)) {
+  // Top-level datapath port numbers are outputs ("3", "pop_vlan,3"; "ct(...),recirc(0x1)" is not),
+  // and so is the tunnel port of a native tunnel push: "tnl_push(tnl_port(5),header(...),out_port(3)),4".
+  for (const a of topLevel(last)) {
     const n = /^(\d+)$/.exec(a.trim());
     if (n) outputs.add(ports.get(Number(n[1])) ?? `dp:${n[1]}`);
+    const t = /^tnl_push\(tnl_port\((\d+)\)/.exec(a.trim());
+    if (t) outputs.add(ports.get(Number(t[1])) ?? `dp:${t[1]}`);
   }
   const ofproto = { dropped: outputs.size === 0, outputs: [...outputs].sort(), datapathActions: last, text, argv };
   if (!p.datapath || !p.microflow) return { ofproto };
@@ -38,4 +41,22 @@ export async function traceExample(sb: Sandbox, p: ExamplePacket): Promise<ToolV
   const ttext = (await sb.tool(targv, 1, true)).stdout;
   const touts = [...new Set([...ttext.matchAll(/output\("([^"]+)"\)/g)].map((m) => m[1]!))].sort();
   return { ofproto, ovnTrace: { dropped: touts.length === 0, outputs: touts, text: ttext, argv: targv } };
+}
+
+/** Splits an action list on the commas that are not inside parentheses. */
+function topLevel(actions: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < actions.length; i++) {
+    const c = actions[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(actions.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(actions.slice(start));
+  return out;
 }

@@ -62,7 +62,7 @@ test('netns mode with two chassis: real ping, real capture, clean down', { skip:
   let prefix = '';
   const linksBefore = await rootLinks();
   try {
-    const st = await sb.up({ mode: 'netns', chassis: 2, scenarios: ['routing', 'acl', 'ovs-vlan'] });
+    const st = await sb.up({ mode: 'netns', chassis: 2, scenarios: ['routing', 'acl', 'ovs-vlan', 'cross-chassis'] });
     prefix = st.nsPrefix;
     assert.equal(st.daemons.length, 9);
     const chassis = await sb.sbctl(['--bare', '--columns=name', 'list', 'Chassis']);
@@ -81,6 +81,13 @@ test('netns mode with two chassis: real ping, real capture, clean down', { skip:
     const c = await cap;
     assert.match(c.stdout, /IP 192\.168\.0\.11 > 192\.168\.1\.11: ICMP echo request/);
     assert.match(c.stdout, /0x0000:  4044 0000 0002 4044 0000 0004/, 'dst vm2, src router port MAC');
+
+    // gv-vm2 is bound on hv2: hv1's trace leaves through the Geneve port to hv2
+    const [gv] = await scenarioPackets('cross-chassis', 'netns');
+    const v = await traceExample(sb, gv!);
+    assert.deepEqual([v.ofproto.dropped, v.ovnTrace?.outputs], [false, ['gv-vm2']]);
+    assert.ok(v.ofproto.outputs.includes('ovn-hv2-0'), `hv1 outputs to the tunnel: ${v.ofproto.datapathActions}`);
+    assert.match(await sb.sbctl(['--bare', '--columns=chassis', 'find', 'Port_Binding', 'logical_port=gv-vm2']), /\S/, 'gv-vm2 is bound');
 
     // The ACL really drops SSH but lets ICMP through
     const icmp = await run(['ip', 'netns', 'exec', `${prefix}ac-vm1`, 'ping', '-c', '1', '-W', '2', '10.30.0.12'], { allowFail: true });

@@ -10,7 +10,7 @@ const dir = process.env.TRACEMAP_TEST_SANDBOX ?? '/tmp/tracemap-test-sandbox';
 const sb = new Sandbox(dir);
 
 before(async () => {
-  await sb.up({ mode: 'dummy', scenarios: COEXISTING });
+  await sb.up({ mode: 'dummy', chassis: 2, scenarios: COEXISTING });
 });
 
 async function check(p: ExamplePacket) {

@@ -1,26 +1,56 @@
 /*
- * TraceGraph (from @tracemap/analysis) -> pixel positions. Pure maths, no DOM: the packet's walk
- * runs left to right (one column per table visit, in `path` order), each lane (logical datapath +
- * pipeline) is a horizontal band, so crossing a patch port or entering egress is a step down
- * to another band and a recirculation is a pass separator.
+ * TraceGraph (from @tracemap/analysis) -> pixel positions. Pure maths, no DOM.
+ *
+ * The packet's walk reads like text: it is cut into segments, each a run of consecutive table
+ * visits in one lane (logical datapath + pipeline) and one pass, and each segment is a band of
+ * rows, left to right, wrapping after `wrap` columns. Segments stack top to bottom in walk
+ * order, so crossing a patch port or entering egress starts a new band below, a recirculation
+ * starts a new band headed "pass N", and the end of the path (output or drop) is at the bottom.
+ *
+ * Why not one global column per step (the first layout): a routed packet across three datapaths
+ * is ~125 visits, so the graph was a diagonal staircase 23,000 px wide whose first screen showed
+ * seven tables of the first lane above empty bands. Wrapping keeps the whole walk's shape in a
+ * box whose aspect follows the viewport (`chooseWrap`), so it can open fitted.
  */
-import { linkHorizontal } from 'd3';
+import { linkHorizontal, linkVertical } from 'd3';
 import type { GraphEdge, GraphNode, TraceGraph } from '@tracemap/analysis';
 
+export const MARGIN = 12;
+const MARGIN_X = MARGIN;
 export const NODE_W = 150;
 export const NODE_H = 44;
 export const COL_W = NODE_W + 34;
-export const LANE_H = 78;
-export const LANE_PAD_TOP = 22;
-export const MARGIN = 24;
+/** Gap between the rows of one segment: room for arcs over skipped nodes and wrap-around links. */
+export const ROW_GAP = 20;
+export const ROW_H = NODE_H + ROW_GAP;
+/** Header line of a segment: the lane's name (and the pass, after a recirculation). */
+export const SEG_HEAD = 22;
+/** Where edges from an earlier row enter a node, from its left; segment headers start after it. */
+export const ENTRY_X = 10;
+export const HEAD_X = MARGIN_X + ENTRY_X + 10;
+export const SEG_GAP = 6;
+/** Padding kept around a framed box, in screen pixels. */
+export const VIEW_PAD = 16;
+/** Below this scale node text (11 px) is too small to read. */
+export const READABLE_K = 0.55;
+/** At and above this scale a node reads as well as at 1. */
+export const COMFORT_K = 0.85;
+/** Below this scale even the path's shape is lost: open on the end of the path instead. */
+export const OVERVIEW_K = 0.25;
 
 export interface PlacedNode {
   node: GraphNode;
   x: number;
   y: number;
+  /** Position in walk order (path first, then nodes the path does not visit). */
+  order: number;
+  /** Column within its row. */
   col: number;
+  /** Row over the whole layout (top to bottom). */
+  row: number;
+  seg: number;
   laneIndex: number;
-  /** First node of a run in its lane: the lane's name is printed above it. */
+  /** First node of its segment. */
   laneStart: boolean;
 }
 
@@ -34,34 +64,53 @@ export interface PlacedEdge {
 export interface PlacedLane {
   id: string;
   label: string;
-  y: number;
   index: number;
 }
 
-export interface PassMark {
+/** A band: consecutive visits in one lane and one pass. */
+export interface PlacedSegment {
+  index: number;
+  laneIndex: number;
+  label: string;
   pass: number;
+  /** The pass differs from the previous segment's: a recirculation happened in between. */
+  passStart: boolean;
   x: number;
+  y: number;
+  width: number;
+  height: number;
+  rows: number;
+  nodeCount: number;
 }
+
+export type Box = [x0: number, y0: number, x1: number, y1: number];
 
 export interface GraphLayout {
   nodes: PlacedNode[];
   byId: Map<string, PlacedNode>;
   edges: PlacedEdge[];
   lanes: PlacedLane[];
-  passes: PassMark[];
+  segments: PlacedSegment[];
+  wrap: number;
   width: number;
   height: number;
 }
 
-const link = linkHorizontal<{ source: [number, number]; target: [number, number] }, [number, number]>()
+export interface LayoutOptions {
+  /** Columns per row before a segment wraps; default fits about 8 tables. */
+  wrap?: number;
+}
+
+const hlink = linkHorizontal<{ source: [number, number]; target: [number, number] }, [number, number]>()
+  .source((d) => d.source)
+  .target((d) => d.target);
+const vlink = linkVertical<{ source: [number, number]; target: [number, number] }, [number, number]>()
   .source((d) => d.source)
   .target((d) => d.target);
 
-export function layoutGraph(g: TraceGraph): GraphLayout {
-  const laneIndex = new Map<string, number>();
-  g.lanes.forEach((l, i) => laneIndex.set(l.id, i));
+/** Nodes in walk order: the path first, then anything it does not visit (kept, at the end). */
+function walkOrder(g: TraceGraph): GraphNode[] {
   const nodeById = new Map(g.nodes.map((n) => [n.id, n]));
-  // Path order first, then anything the path does not visit (kept, at the end).
   const order: GraphNode[] = [];
   const seen = new Set<string>();
   for (const id of g.path) {
@@ -72,78 +121,250 @@ export function layoutGraph(g: TraceGraph): GraphLayout {
     }
   }
   for (const n of g.nodes) if (!seen.has(n.id)) order.push(n);
+  return order;
+}
+
+/** Lengths of the segments (runs of one lane and one pass) in walk order. */
+export function segmentRuns(g: TraceGraph): number[] {
+  const runs: number[] = [];
+  let prev: string | null = null;
+  for (const n of walkOrder(g)) {
+    const key = `${n.lane}\u0000${n.pass}`;
+    if (key === prev) runs[runs.length - 1]!++;
+    else runs.push(1);
+    prev = key;
+  }
+  return runs;
+}
+
+function sizeFor(runs: readonly number[], wrap: number): { width: number; height: number } {
+  const longest = Math.max(1, ...runs);
+  const cols = Math.min(wrap, longest);
+  const rows = runs.reduce((a, n) => a + Math.ceil(n / wrap), 0);
+  return {
+    width: MARGIN * 2 + cols * COL_W - (COL_W - NODE_W),
+    // Per segment: header, rows, 8 px under the last row; SEG_GAP between segments.
+    height: MARGIN * 2 + runs.length * (SEG_HEAD + 8 - ROW_GAP + SEG_GAP) - SEG_GAP + rows * ROW_H,
+  };
+}
+
+/** The scale at which `box` fits a viewport of w x h with VIEW_PAD around it (never above maxK). */
+export function fitScale(box: Box, w: number, h: number, maxK = 1): number {
+  return Math.min(maxK, (w - 2 * VIEW_PAD) / Math.max(1, box[2] - box[0]), (h - 2 * VIEW_PAD) / Math.max(1, box[3] - box[1]));
+}
+
+/**
+ * Columns per row that let the whole graph open at the largest scale in a w x h viewport.
+ * Among wraps within a few percent of the best, the widest wins (fewer, longer rows read better).
+ */
+export function chooseWrap(g: TraceGraph, w: number, h: number): number {
+  const runs = segmentRuns(g);
+  const longest = Math.max(1, ...runs);
+  const lo = Math.min(3, longest);
+  const hi = Math.min(longest, 64);
+  const ks: Array<[number, number]> = [];
+  for (let wrap = lo; wrap <= hi; wrap++) {
+    const s = sizeFor(runs, wrap);
+    ks.push([wrap, fitScale([0, 0, s.width, s.height], w, h)]);
+  }
+  // Scales past COMFORT_K all read well: among those, the widest (fewest rows) wins.
+  const score = (k: number) => Math.min(k, COMFORT_K);
+  const best = Math.max(...ks.map(([, k]) => score(k)));
+  let pick = lo;
+  for (const [wrap, k] of ks) if (score(k) >= best * 0.97) pick = wrap;
+  return pick;
+}
+
+export function layoutGraph(g: TraceGraph, opts: LayoutOptions = {}): GraphLayout {
+  const wrap = Math.max(1, Math.floor(opts.wrap ?? 8));
+  const laneIndex = new Map<string, number>();
+  g.lanes.forEach((l, i) => laneIndex.set(l.id, i));
+  const laneLabel = new Map(g.lanes.map((l) => [l.id, l.label]));
+  const order = walkOrder(g);
 
   const placed: PlacedNode[] = [];
   const byId = new Map<string, PlacedNode>();
-  let prevLane = -1;
-  order.forEach((node, col) => {
+  const segments: PlacedSegment[] = [];
+  let y = MARGIN;
+  let row = -1;
+  let seg: PlacedSegment | undefined;
+  let prevKey: string | null = null;
+  let col = 0;
+  const closeSegment = () => {
+    if (!seg) return;
+    seg.height = SEG_HEAD + seg.rows * ROW_H - ROW_GAP + 8;
+    y = seg.y + seg.height + SEG_GAP;
+  };
+  order.forEach((node, i) => {
     const li = laneIndex.get(node.lane) ?? Math.max(0, g.lanes.length - 1);
+    const key = `${node.lane}\u0000${node.pass}`;
+    let laneStart = false;
+    if (key !== prevKey) {
+      closeSegment();
+      seg = {
+        index: segments.length,
+        laneIndex: li,
+        label: laneLabel.get(node.lane) ?? node.lane,
+        pass: node.pass,
+        passStart: segments.length > 0 && segments[segments.length - 1]!.pass !== node.pass,
+        x: 0,
+        y,
+        width: 0,
+        height: 0,
+        rows: 0,
+        nodeCount: 0,
+      };
+      segments.push(seg);
+      prevKey = key;
+      col = 0;
+      laneStart = true;
+    }
+    const s = seg!;
+    if (col === 0) {
+      s.rows++;
+      row++;
+    } else if (col >= wrap) {
+      col = 0;
+      s.rows++;
+      row++;
+    }
     const p: PlacedNode = {
       node,
+      order: i,
       col,
+      row,
+      seg: s.index,
       laneIndex: li,
       x: MARGIN + col * COL_W,
-      y: MARGIN + li * LANE_H + LANE_PAD_TOP,
-      laneStart: li !== prevLane,
+      y: s.y + SEG_HEAD + (s.rows - 1) * ROW_H,
+      laneStart,
     };
-    prevLane = li;
+    s.nodeCount++;
+    col++;
     placed.push(p);
     byId.set(node.id, p);
   });
+  closeSegment();
+
+  const runs = segments.map((s) => s.nodeCount);
+  const size = sizeFor(runs.length ? runs : [1], wrap);
+  for (const s of segments) s.width = size.width;
 
   const edges: PlacedEdge[] = [];
   for (const e of g.edges) {
     const a = byId.get(e.from);
     const b = byId.get(e.to);
-    if (!a || !b) continue;
-    let d: string;
-    let labelX: number;
-    let labelY: number;
-    if (a.laneIndex === b.laneIndex && b.col > a.col + 1) {
-      // Skips nodes in the same band: arc over them instead of drawing through them.
-      const x1 = a.x + NODE_W * 0.75;
-      const x2 = b.x + NODE_W * 0.25;
-      const y = a.y;
-      const lift = Math.min(LANE_PAD_TOP - 4, 8 + (b.col - a.col) * 3);
-      d = `M${x1},${y} C${x1},${y - lift} ${x2},${y - lift} ${x2},${y}`;
-      labelX = (x1 + x2) / 2;
-      labelY = y - lift;
-    } else if (b.col <= a.col) {
-      // Backwards (a loop in the walk): under the nodes.
-      const x1 = a.x + NODE_W / 2;
-      const x2 = b.x + NODE_W / 2;
-      const y1 = a.y + NODE_H;
-      const y2 = b.y + NODE_H;
-      const drop = 18;
-      d = `M${x1},${y1} C${x1},${y1 + drop} ${x2},${y2 + drop} ${x2},${y2}`;
-      labelX = (x1 + x2) / 2;
-      labelY = Math.max(y1, y2) + drop;
-    } else {
-      const s: [number, number] = [a.x + NODE_W, a.y + NODE_H / 2];
-      const t: [number, number] = [b.x, b.y + NODE_H / 2];
-      d = link({ source: s, target: t }) ?? '';
-      labelX = (s[0] + t[0]) / 2;
-      labelY = (s[1] + t[1]) / 2 - 4;
-    }
-    edges.push({ edge: e, d, labelX, labelY });
+    if (a && b) edges.push({ edge: e, ...edgePath(a, b) });
   }
 
-  const passes: PassMark[] = [];
-  for (let i = 1; i < placed.length; i++) {
-    const p = placed[i]!;
-    if (p.node.pass !== placed[i - 1]!.node.pass) passes.push({ pass: p.node.pass, x: p.x - (COL_W - NODE_W) / 2 });
-  }
-
-  const lanes: PlacedLane[] = g.lanes.map((l, i) => ({ id: l.id, label: l.label, index: i, y: MARGIN + i * LANE_H }));
   return {
     nodes: placed,
     byId,
     edges,
-    lanes,
-    passes,
-    width: MARGIN * 2 + Math.max(1, placed.length) * COL_W,
-    height: MARGIN * 2 + Math.max(1, g.lanes.length) * LANE_H,
+    lanes: g.lanes.map((l, i) => ({ id: l.id, label: l.label, index: i })),
+    segments,
+    wrap,
+    width: size.width,
+    height: segments.length ? y - SEG_GAP + MARGIN : size.height,
   };
+}
+
+function edgePath(a: PlacedNode, b: PlacedNode): Omit<PlacedEdge, 'edge'> {
+  if (a.row === b.row) {
+    if (b.col === a.col + 1) {
+      const s: [number, number] = [a.x + NODE_W, a.y + NODE_H / 2];
+      const t: [number, number] = [b.x, b.y + NODE_H / 2];
+      return { d: hlink({ source: s, target: t }) ?? '', labelX: (s[0] + t[0]) / 2, labelY: s[1] - 4 };
+    }
+    if (b.col > a.col) {
+      // Skips nodes in the same row: arc over them instead of drawing through them.
+      const x1 = a.x + NODE_W * 0.75;
+      const x2 = b.x + NODE_W * 0.25;
+      const lift = Math.min(ROW_GAP - 4, 8 + (b.col - a.col) * 2);
+      return { d: `M${x1},${a.y} C${x1},${a.y - lift} ${x2},${a.y - lift} ${x2},${a.y}`, labelX: (x1 + x2) / 2, labelY: a.y - lift };
+    }
+    // Backwards in the row (a loop in the walk): under the nodes.
+    const x1 = a.x + NODE_W / 2;
+    const x2 = b.x + NODE_W / 2;
+    const y = a.y + NODE_H;
+    const drop = ROW_GAP - 4;
+    return { d: `M${x1},${y} C${x1},${y + drop} ${x2},${y + drop} ${x2},${y}`, labelX: (x1 + x2) / 2, labelY: y + drop };
+  }
+  if (b.row > a.row) {
+    // Onto a later row (a wrap, or the next segment): out of the bottom, into the top near the
+    // left corner, so the curve comes down beside the segment's header text, not through it.
+    // The label sits by the source, clear of the header.
+    const s: [number, number] = [a.x + NODE_W / 2, a.y + NODE_H];
+    const t: [number, number] = [b.x + ENTRY_X, b.y];
+    return { d: vlink({ source: s, target: t }) ?? '', labelX: s[0] + 22, labelY: s[1] + 10 };
+  }
+  // Back to an earlier row: out of the top, into the bottom.
+  const s: [number, number] = [a.x + NODE_W / 2, a.y];
+  const t: [number, number] = [b.x + NODE_W / 2, b.y + NODE_H];
+  return { d: vlink({ source: s, target: t }) ?? '', labelX: (s[0] + t[0]) / 2, labelY: (s[1] + t[1]) / 2 };
+}
+
+/** The whole drawing. */
+export function layoutBox(l: GraphLayout): Box {
+  return [0, 0, l.width, l.height];
+}
+
+/** Nodes from walk position `from` to `to` (inclusive), with their segment headers. */
+export function spanBox(l: GraphLayout, from: number, to: number): Box | null {
+  let box: Box | null = null;
+  const lo = Math.max(0, Math.min(from, to));
+  const hi = Math.min(l.nodes.length - 1, Math.max(from, to));
+  for (let i = lo; i <= hi; i++) {
+    const p = l.nodes[i]!;
+    const top = p.laneStart || p.col === 0 ? l.segments[p.seg]!.y : p.y - 4;
+    const b: Box = [p.x - 8, top, p.x + NODE_W + 8, p.y + NODE_H + 8];
+    box = box ? [Math.min(box[0], b[0]), Math.min(box[1], b[1]), Math.max(box[2], b[2]), Math.max(box[3], b[3])] : b;
+  }
+  return box;
+}
+
+/** A view: graph point (cx, cy) at the viewport's centre, at scale k. */
+export interface View {
+  k: number;
+  cx: number;
+  cy: number;
+  /** Why this view was chosen (for tests and the data-view attribute). */
+  reason: 'whole' | 'entry-to-end' | 'overview' | 'end';
+}
+
+function centreOf(box: Box, k: number): Omit<View, 'reason'> {
+  return { k, cx: (box[0] + box[2]) / 2, cy: (box[1] + box[3]) / 2 };
+}
+
+/** Centre on (x, y) at scale k, but never show blank space past the drawing's edge when it is bigger than the viewport. */
+export function clampView(box: Box, w: number, h: number, k: number, x: number, y: number): { cx: number; cy: number } {
+  const hw = w / 2 / k;
+  const hh = h / 2 / k;
+  const cx = box[2] - box[0] <= 2 * hw ? (box[0] + box[2]) / 2 : Math.min(box[2] - hw, Math.max(box[0] + hw, x));
+  const cy = box[3] - box[1] <= 2 * hh ? (box[1] + box[3]) / 2 : Math.min(box[3] - hh, Math.max(box[1] + hh, y));
+  return { cx, cy };
+}
+
+/**
+ * The first view of a graph in a w x h viewport:
+ *  1. the whole graph, if it fits at a readable scale;
+ *  2. else the walk from the packet's entry to `endId` (the drop, or the output), if that fits;
+ *  3. else, for a delivered packet, that same walk as an overview down to OVERVIEW_K (its shape
+ *     at a glance; the user zooms in);
+ *  4. else the end itself at a readable scale: a drop in the middle (the finding), kept inside
+ *     the drawing so the walk leading to it fills the rest of the view.
+ */
+export function openingView(l: GraphLayout, w: number, h: number, endId: string | undefined, dropped: boolean): View {
+  const whole = layoutBox(l);
+  const kWhole = fitScale(whole, w, h);
+  if (kWhole >= READABLE_K || l.nodes.length === 0) return { ...centreOf(whole, kWhole), reason: 'whole' };
+  const end = (endId ? l.byId.get(endId) : undefined) ?? l.nodes[l.nodes.length - 1]!;
+  const span = spanBox(l, 0, end.order) ?? whole;
+  const kSpan = fitScale(span, w, h);
+  if (kSpan >= READABLE_K) return { ...centreOf(span, kSpan), reason: 'entry-to-end' };
+  if (!dropped && kSpan >= OVERVIEW_K) return { ...centreOf(span, kSpan), reason: 'overview' };
+  const k = READABLE_K;
+  return { k, ...clampView(whole, w, h, k, end.x + NODE_W / 2, end.y + NODE_H / 2), reason: 'end' };
 }
 
 /** Characters that fit in `px` at the graph's monospace size (about 6.6 px per character at 11 px). */

@@ -17,9 +17,18 @@ export interface ZoomApi {
   current(): ZoomTransform;
 }
 
-export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGElement>, scaleExtent: [number, number] = [0.05, 3]): ZoomApi {
+export interface ZoomOptions {
+  scaleExtent?: [number, number];
+  /** Called when the scale changes (not on pans): for level-of-detail styling outside React. */
+  onScale?: (k: number) => void;
+}
+
+export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGElement>, { scaleExtent = [0.05, 3], onScale }: ZoomOptions = {}): ZoomApi {
   const behaviour = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
   const transform = useRef<ZoomTransform>(zoomIdentity);
+  const scaleCb = useRef(onScale);
+  scaleCb.current = onScale;
+  const lastK = useRef<number | null>(null);
 
   // A layout effect, so that callers' own layout effects (open on the drop) find the behaviour ready.
   useLayoutEffect(() => {
@@ -37,6 +46,10 @@ export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGEl
         transform.current = ev.transform;
         g.setAttribute('transform', ev.transform.toString());
         svg.dataset.zoom = `${ev.transform.k.toFixed(3)},${ev.transform.x.toFixed(0)},${ev.transform.y.toFixed(0)}`;
+        if (ev.transform.k !== lastK.current) {
+          lastK.current = ev.transform.k;
+          scaleCb.current?.(ev.transform.k);
+        }
       });
     behaviour.current = z;
     const sel = select(svg);

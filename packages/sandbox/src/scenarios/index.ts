@@ -374,6 +374,40 @@ const loadBalancer: Scenario = {
   ],
 };
 
+const GV = { vm1: '40:44:00:00:80:01', vm2: '40:44:00:00:80:02' };
+const crossChassis: Scenario = {
+  name: 'cross-chassis',
+  title: 'Two chassis: the packet leaves through a Geneve tunnel',
+  story:
+    'gv-vm1 is bound on hv1 and gv-vm2 on hv2 (sandbox up --chassis 2), on one switch gv-network. The ' +
+    'packet from gv-vm1 runs the ingress pipeline on hv1, which sets the tunnel key (tun_id = datapath, ' +
+    'the logical ports in the Geneve option) and outputs it on the tunnel port ovn-hv2-0; hv2 runs the ' +
+    'egress pipeline. In dummy mode the tunnel port is a plain port (no tunnel header in the datapath ' +
+    'actions); in netns mode it is a real userspace Geneve port.',
+  coexists: true,
+  minChassis: 2,
+  async build(ctx) {
+    await ctx.nbctl('ls-add', 'gv-network');
+    await lsp(ctx, 'gv-network', 'gv-vm1', `${GV.vm1} 10.80.0.11`);
+    await lsp(ctx, 'gv-network', 'gv-vm2', `${GV.vm2} 10.80.0.12`);
+    await ctx.attach([
+      { port: 'gv-vm1', mac: GV.vm1, ip: '10.80.0.11/24' },
+      { port: 'gv-vm2', mac: GV.vm2, ip: '10.80.0.12/24', chassis: 2 },
+    ]);
+  },
+  packets: () => [
+    {
+      name: 'icmp-to-other-chassis',
+      description: 'ICMP from gv-vm1 (hv1) to gv-vm2 (hv2): output to the Geneve tunnel port ovn-hv2-0 on hv1.',
+      inPort: 'gv-vm1', datapath: 'gv-network',
+      microflow: `inport == "gv-vm1" && eth.src == ${GV.vm1} && eth.dst == ${GV.vm2} && ip4.src == 10.80.0.11 && ip4.dst == 10.80.0.12 && ip.ttl == 64 && icmp4.type == 8 && icmp4.code == 0`,
+      frame: icmp4Echo({ src: GV.vm1, dst: GV.vm2 }, '10.80.0.11', '10.80.0.12'),
+      expect: { dropped: false, outputs: ['ovn-hv2-0'] },
+      ovnTraceExpect: { dropped: false, outputs: ['gv-vm2'] },
+    },
+  ],
+};
+
 const ovsVlan: Scenario = {
   name: 'ovs-vlan',
   title: 'Plain OVS: an access port and a bonded trunk (no OVN)',
@@ -408,6 +442,6 @@ const ovsVlan: Scenario = {
   ],
 };
 
-export const SCENARIOS: Scenario[] = [routing, trunk, portSecurity, acl, conjunction, brokenConjunction, unknown, loadBalancer, ovsVlan];
+export const SCENARIOS: Scenario[] = [routing, trunk, portSecurity, acl, conjunction, brokenConjunction, unknown, loadBalancer, ovsVlan, crossChassis];
 export const COEXISTING = SCENARIOS.filter((s) => s.coexists).map((s) => s.name);
 export const scenarioByName = (name: string) => SCENARIOS.find((s) => s.name === name);

@@ -9,6 +9,8 @@ export interface VmSpec {
   bridge?: string;
   /** Extra `ovs-vsctl set Port` settings, e.g. ["tag=2933"]. */
   portSettings?: string[];
+  /** Chassis the VM is bound on (default 1). */
+  chassis?: number;
   /** Set external_ids:iface-id (default true for br-int ports). */
   ifaceId?: boolean;
 }
@@ -61,6 +63,8 @@ export interface Scenario {
   story: string;
   /** Can live in the sandbox together with every other coexisting scenario. */
   coexists: boolean;
+  /** Chassis the sandbox needs (`up --chassis N`); `up --scenarios all` skips it with fewer. */
+  minChassis?: number;
   /** Scenarios this one is applied on top of. */
   requires?: string[];
   build(ctx: BuildContext): Promise<void>;

@@ -1,7 +1,7 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { GraphEdgeKind, TraceGraph } from '@tracemap/analysis';
 import { useZoom } from '../../viz/useZoom';
-import { COL_W, LANE_H, NODE_H, NODE_W, fitText, layoutGraph, type GraphLayout, type PlacedNode } from '../../viz/graph-layout';
+import { COL_W, HEAD_X, NODE_H, NODE_W, chooseWrap, fitText, layoutBox, layoutGraph, openingView, type GraphLayout, type PlacedNode } from '../../viz/graph-layout';
 
 const EDGE_KINDS: GraphEdgeKind[] = ['resubmit', 'next', 'patch', 'recirc', 'tunnel', 'output'];
 const EDGE_LABEL: Partial<Record<GraphEdgeKind, string>> = { patch: 'patch', recirc: 'recirc', tunnel: 'tunnel', output: 'out' };
@@ -69,17 +69,10 @@ const Background = memo(function Background({ layout }: { layout: GraphLayout })
   return (
     <>
       <g className="lanes">
-        {layout.lanes.map((l) => (
-          <rect key={l.id} className={`lane-band ${l.index % 2 ? 'odd' : 'even'}`} x={0} y={l.y} width={layout.width} height={LANE_H} />
-        ))}
-      </g>
-      <g className="passes">
-        {layout.passes.map((p) => (
-          <g key={p.pass} transform={`translate(${p.x},0)`}>
-            <line className="pass-line" x1={0} x2={0} y1={4} y2={layout.height} />
-            <text className="pass-label" x={4} y={14}>
-              ↻ pass {p.pass + 1} (after recirculation)
-            </text>
+        {layout.segments.map((sg) => (
+          <g key={sg.index} data-segment={sg.index}>
+            <rect className={`lane-band ${sg.laneIndex % 2 ? 'odd' : 'even'}`} x={sg.x} y={sg.y} width={sg.width} height={sg.height} />
+            {sg.passStart && <line className="pass-line" x1={sg.x} x2={sg.x + sg.width} y1={sg.y} y2={sg.y} />}
           </g>
         ))}
       </g>
@@ -95,15 +88,23 @@ const Background = memo(function Background({ layout }: { layout: GraphLayout })
           </g>
         ))}
       </g>
-      <g className="lane-tags">
-        {layout.nodes
-          .filter((p) => p.laneStart)
-          .map((p) => (
-            <text key={p.node.id} className="lane-tag" x={p.x} y={p.y - 7}>
-              {fitText(layout.lanes[p.laneIndex]?.label ?? '', COL_W * 2.4, 6.2)}
-            </text>
-          ))}
-      </g>
+    </>
+  );
+});
+
+/*
+ * Segment headers, drawn over the nodes: when the view is zoomed out for an overview, they grow
+ * (--label-scale, set by the zoom handler on this group only) so the lanes stay legible.
+ */
+const Headers = memo(function Headers({ layout }: { layout: GraphLayout }) {
+  return (
+    <>
+      {layout.segments.map((sg) => (
+        <text key={sg.index} className="seg-head" x={sg.x + HEAD_X} y={sg.y + 16}>
+          <tspan className="lane-tag">{fitText(sg.label, sg.passStart ? COL_W * 2.2 : sg.width - HEAD_X - 12, 6.2)}</tspan>
+          {sg.passStart && <tspan className="pass-label" dx={14}>{`↻ pass ${sg.pass + 1} (after recirculation)`}</tspan>}
+        </text>
+      ))}
     </>
   );
 });
@@ -118,6 +119,8 @@ const Nodes = memo(function Nodes({ layout }: { layout: GraphLayout }) {
   );
 });
 
+const EMPTY_LAYOUT = layoutGraph({ nodes: [], edges: [], lanes: [], path: [], verdictText: '' });
+
 export interface FlowGraphProps {
   graph: TraceGraph;
   selectedId: string | null;
@@ -129,30 +132,44 @@ export interface FlowGraphProps {
 }
 
 export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSignal }: FlowGraphProps) {
-  const layout = useMemo(() => layoutGraph(graph), [graph]);
   const svgRef = useRef<SVGSVGElement>(null);
   const gRef = useRef<SVGGElement>(null);
-  const zoom = useZoom(svgRef, gRef);
-
-  // Open on the drop (or the start of the walk): every lane in view, the drop in the middle.
+  const headsRef = useRef<SVGGElement>(null);
+  const onScale = useCallback((k: number) => {
+    headsRef.current?.style.setProperty('--label-scale', String(Math.min(4, Math.max(1, 0.85 / k)).toFixed(2)));
+  }, []);
+  const zoom = useZoom(svgRef, gRef, { onScale });
+  // The viewport, measured once before the first paint: the rows wrap to its aspect so the walk
+  // can open fitted. Not re-measured on resize: moving every node under the user's hands would
+  // lose their place (Fit re-frames the same layout).
+  const [view, setView] = useState<{ w: number; h: number } | null>(null);
   useLayoutEffect(() => {
-    const focus = initialFocusId ? layout.byId.get(initialFocusId) : undefined;
     const svg = svgRef.current;
-    const w = svg?.clientWidth || 800;
-    const h = svg?.clientHeight || 380;
-    if (layout.width <= w && layout.height <= h) {
-      zoom.fit([0, 0, layout.width, layout.height], 1);
-      return;
-    }
-    const k = Math.max(0.55, Math.min(1, (h - 30) / layout.height));
-    const cy = layout.height * k <= h ? layout.height / 2 : (focus ? focus.y + NODE_H / 2 : h / 2 / k);
-    if (focus) zoom.centerOn(focus.x + NODE_W / 2, cy, k, false);
-    else zoom.centerOn(w / 2 / k, cy, k, false);
+    setView({ w: svg?.clientWidth || 800, h: svg?.clientHeight || 380 });
+  }, []);
+  const layout = useMemo(() => (view ? layoutGraph(graph, { wrap: chooseWrap(graph, view.w, view.h) }) : EMPTY_LAYOUT), [graph, view]);
+  const endId = initialFocusId ?? graph.path[graph.path.length - 1];
+
+  // Open on the whole walk when it is readable, else entry to end, else the end (the drop).
+  useLayoutEffect(() => {
+    if (!view) return;
+    const svg = svgRef.current;
+    const v = openingView(layout, svg?.clientWidth || view.w, svg?.clientHeight || view.h, endId, Boolean(graph.dropNodeId && endId === graph.dropNodeId));
+    zoom.centerOn(v.cx, v.cy, v.k, false);
+    if (svg) svg.dataset.view = v.reason;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [layout, initialFocusId]);
+  }, [layout, endId]);
+
+  // For bench/web-render.bench.ts: the first commit with the nodes in the DOM, once per graph view.
+  const marked = useRef(false);
+  useEffect(() => {
+    if (marked.current || !layout.nodes.length) return;
+    marked.current = true;
+    performance.mark('tracemap:graph-rendered', { detail: { nodes: layout.nodes.length } });
+  }, [layout]);
 
   useEffect(() => {
-    if (fitSignal) zoom.fit([0, 0, layout.width, layout.height], 1, true);
+    if (fitSignal) zoom.fit(layoutBox(layout), 1, true);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [fitSignal]);
 
@@ -219,6 +236,9 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
             <rect className="selection" x={sel.x - 4} y={sel.y - 4} width={NODE_W + 8} height={NODE_H + 8} rx={7} data-testid="graph-selection" pointerEvents="none" />
           )}
           <Nodes layout={layout} />
+          <g className="lane-tags" ref={headsRef} pointerEvents="none">
+            <Headers layout={layout} />
+          </g>
         </g>
       </svg>
       <div className="graph-controls">
@@ -228,7 +248,7 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
         <button type="button" onClick={() => zoom.zoomBy(0.8)} aria-label="Zoom out">
           −
         </button>
-        <button type="button" onClick={() => zoom.fit([0, 0, layout.width, layout.height], 1, true)}>
+        <button type="button" onClick={() => zoom.fit(layoutBox(layout), 1, true)}>
           Fit
         </button>
         {graph.dropNodeId && (

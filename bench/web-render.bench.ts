@@ -1,0 +1,219 @@
+// Web render benchmark (issue 5 item 6): a trace of >= 2,000 steps, opened at /t/:id in headless
+// chromium, against a real `tracemap serve`. Prints figures; asserts nothing.
+//
+// The trace is real output joined: every packages/parsers/test/fixtures/sandbox/*/*.ovn-detrace.txt
+// (OVS 3.1.0 / OVN 23.03.1) concatenated, repeated until it has enough steps, and imported with
+// POST /api/traces {type:'import'} (an import runs nothing on a host, so no sandbox is needed).
+//
+// Figures:
+//   render  navigation start -> the FlowGraph's first commit with its nodes in the DOM (the page's
+//           performance mark 'tracemap:graph-rendered'), with the trace fetch's end for context;
+//   nodes   <g data-node-id> elements in the DOM;
+//   pan     frame times (requestAnimationFrame deltas inside the page) while the bench drags the
+//           graph with the mouse for 2 s, then while it zooms with the wheel for 1 s.
+// Targets (issue 5): render < 300 ms, pan at 60 fps.
+//
+//   npm run build -w @tracemap/web   # the server serves apps/web/dist
+//   node --import tsx bench/web-render.bench.ts [--steps 2000] [--runs 5]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { parseOvnDetrace } from '@tracemap/parsers';
+
+const ROOT = join(import.meta.dirname, '..');
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const WANT = arg('--steps', 2000);
+const RUNS = arg('--runs', 5);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// ---- the trace ----------------------------------------------------------------------------
+const sb = join(ROOT, 'packages', 'parsers', 'test', 'fixtures', 'sandbox');
+const files = readdirSync(sb)
+  .filter((d) => !d.startsWith('_'))
+  .flatMap((d) => readdirSync(join(sb, d)).filter((f) => f.endsWith('.ovn-detrace.txt')).map((f) => join(sb, d, f)))
+  .sort();
+const one = files.map((f) => readFileSync(f, 'utf8').trimEnd()).join('\n');
+let text = one;
+let steps = 0;
+for (;;) {
+  const t = parseOvnDetrace(text).value;
+  steps = t.passes.reduce((a, p) => a + p.steps.length, 0);
+  if (steps >= WANT) break;
+  text += `\n${one}`;
+}
+
+// ---- the server ---------------------------------------------------------------------------
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+if (!existsSync(join(ROOT, 'apps/web/dist/index.html'))) console.warn('apps/web/dist is not built: run `npm run build -w @tracemap/web` first');
+const port = await freePort();
+const dataDir = mkdtempSync(join(tmpdir(), 'tracemap-bench-web-'));
+const t0 = performance.now();
+const child = spawn(process.execPath, [join(ROOT, 'packages/cli/bin/tracemap.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir], {
+  cwd: ROOT,
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, TRACEMAP_LOG: 'warn' },
+});
+let log = '';
+child.stdout?.on('data', (d) => (log += String(d)));
+child.stderr?.on('data', (d) => (log += String(d)));
+const exited = new Promise<void>((res) => child.once('exit', () => res()));
+const base = `http://127.0.0.1:${port}`;
+
+async function stopServer() {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  process.kill(child.pid!, 'SIGTERM');
+  const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const q = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] ?? NaN;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+// In the page: record requestAnimationFrame deltas (and long tasks) for `seconds`.
+const RECORD_FRAMES = (seconds: number) => `new Promise((resolve) => {
+  const deltas = [];
+  let longTasks = 0;
+  let po;
+  try { po = new PerformanceObserver((l) => { longTasks += l.getEntries().length; }); po.observe({ type: 'longtask' }); } catch {}
+  const start = performance.now();
+  let last = start;
+  const tick = (now) => {
+    deltas.push(now - last);
+    last = now;
+    if (now - start < ${seconds * 1000}) requestAnimationFrame(tick);
+    else { po && po.disconnect(); resolve({ deltas: deltas.slice(1), elapsed: now - start, longTasks }); }
+  };
+  requestAnimationFrame((now) => { last = now; requestAnimationFrame(tick); });
+})`;
+
+interface Frames {
+  deltas: number[];
+  elapsed: number;
+  longTasks: number;
+}
+
+function printFrames(label: string, f: Frames, moved: string) {
+  const fps = (f.deltas.length / f.elapsed) * 1000;
+  const over = f.deltas.filter((d) => d > 1000 / 60 + 4).length;
+  console.log(
+    `${label.padEnd(11)} ${f.deltas.length} frames in ${ms(f.elapsed)}: median ${ms(q(f.deltas, 0.5))}, p95 ${ms(q(f.deltas, 0.95))}, max ${ms(Math.max(...f.deltas))}; ${fps.toFixed(1)} fps; ${over} frames > 20.7 ms; ${f.longTasks} long tasks; ${moved}`,
+  );
+}
+
+const zoomAttr = (page: Page) => page.evaluate(`document.querySelector('[data-testid="flow-graph"]').dataset.zoom`) as Promise<string>;
+
+try {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`tracemap serve exited:\n${log}`);
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (performance.now() - t0 > 60_000) throw new Error(`tracemap serve did not answer within 60 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(`tracemap serve pid ${child.pid} on ${base}, up in ${ms(performance.now() - t0)}`);
+
+  const ti = performance.now();
+  const res = await fetch(`${base}/api/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'import', text }) });
+  if (res.status !== 201) throw new Error(`import: HTTP ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  console.log(`import: ${files.length} real ovn-detrace captures joined, ${steps} steps, ${text.split('\n').length} lines, ${(text.length / 1e6).toFixed(2)} MB -> /t/${id} in ${ms(performance.now() - ti)}`);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base });
+    for (const variant of ['', '?compact=1']) {
+      const renders: number[] = [];
+      const fetchEnds: number[] = [];
+      let nodes = 0;
+      let dataNodes = '';
+      let view = '';
+      for (let i = 0; i < RUNS; i++) {
+        const page = await context.newPage();
+        await page.goto(`/t/${id}${variant}`);
+        await page.waitForFunction(`performance.getEntriesByName('tracemap:graph-rendered').length > 0`, undefined, { timeout: 60_000 });
+        const m = (await page.evaluate(`(() => {
+          const mark = performance.getEntriesByName('tracemap:graph-rendered')[0];
+          const api = performance.getEntriesByType('resource').find((r) => /\\/api\\/traces\\/[^/?]+$/.test(r.name));
+          const svg = document.querySelector('[data-testid="flow-graph"]');
+          return { render: mark.startTime, fetchEnd: api ? api.responseEnd : NaN, nodes: document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length, dataNodes: svg.getAttribute('data-nodes'), view: svg.dataset.view + ' @ ' + svg.dataset.zoom };
+        })()`)) as { render: number; fetchEnd: number; nodes: number; dataNodes: string; view: string };
+        renders.push(m.render);
+        fetchEnds.push(m.fetchEnd);
+        nodes = m.nodes;
+        dataNodes = m.dataNodes;
+        view = m.view;
+        if (i < RUNS - 1) await page.close();
+        else {
+          const label = variant ? 'compact' : 'full';
+          console.log(
+            `render ${label.padEnd(7)} ${nodes} nodes in the DOM (data-nodes ${dataNodes}); navigation -> graph rendered: first ${ms(renders[0]!)}, median of ${RUNS} ${ms(q(renders, 0.5))}, min ${ms(Math.min(...renders))}, max ${ms(Math.max(...renders))}; trace fetch done at median ${ms(q(fetchEnds, 0.5))}, so fetch end -> rendered median ${ms(q(renders.map((r, j) => r - fetchEnds[j]!), 0.5))}; opened on ${view}`,
+          );
+          // Pan: drag the graph back and forth for 2 s while the page records frames.
+          const box = (await page.getByTestId('flow-graph').boundingBox())!;
+          const cx = box.x + box.width / 2;
+          const cy = box.y + box.height / 2;
+          const before = await zoomAttr(page);
+          const framesP = page.evaluate(RECORD_FRAMES(2)) as Promise<Frames>;
+          await page.mouse.move(cx, cy);
+          await page.mouse.down();
+          const tp = performance.now();
+          let moves = 0;
+          while (performance.now() - tp < 2000) {
+            const ph = (performance.now() - tp) / 1000;
+            await page.mouse.move(cx + Math.sin(ph * Math.PI * 2) * 300, cy + Math.sin(ph * Math.PI * 4) * 80);
+            moves++;
+          }
+          await page.mouse.up();
+          const pan = await framesP;
+          printFrames(`pan ${label}`, pan, `${moves} mousemoves, transform ${before} -> ${await zoomAttr(page)}`);
+          // Wheel: zoom in and out around the centre for 1 s.
+          const beforeW = await zoomAttr(page);
+          const wheelP = page.evaluate(RECORD_FRAMES(1)) as Promise<Frames>;
+          const tw = performance.now();
+          let wheels = 0;
+          while (performance.now() - tw < 1000) {
+            await page.mouse.wheel(0, wheels % 20 < 10 ? -40 : 40);
+            wheels++;
+          }
+          const wheel = await wheelP;
+          printFrames(`wheel ${label}`, wheel, `${wheels} wheel events, transform ${beforeW} -> ${await zoomAttr(page)}`);
+          await page.close();
+        }
+      }
+    }
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+  console.log('targets: render < 300 ms, pan at 60 fps (16.7 ms frames)');
+} finally {
+  await stopServer();
+  rmSync(dataDir, { recursive: true, force: true });
+}
