@@ -7,10 +7,14 @@
 //
 // Figures:
 //   render  navigation start -> the FlowGraph's first commit with its nodes in the DOM (the page's
-//           performance mark 'tracemap:graph-rendered'), with the trace fetch's end for context;
-//   nodes   <g data-node-id> elements in the DOM;
+//           performance mark 'tracemap:graph-rendered'), with the trace fetch's end for context,
+//           and -> the end of the frame that paints it ('tracemap:graph-painted');
+//   nodes   <g data-node-id> elements in the DOM (the graph culls to the viewport: data-nodes is
+//           the whole graph's count), and all elements under the svg;
 //   pan     frame times (requestAnimationFrame deltas inside the page) while the bench drags the
-//           graph with the mouse for 2 s, then while it zooms with the wheel for 1 s.
+//           graph with the mouse for 2 s (back and forth, within one drawn region), then drags it
+//           far for 2 s (a screen at a time, so the drawn region is replaced as it goes), then
+//           while it zooms with the wheel for 1 s.
 // Targets (issue 5): render < 300 ms, pan at 60 fps.
 //
 //   npm run build -w @tracemap/web   # the server serves apps/web/dist
@@ -150,7 +154,9 @@ try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base });
     for (const variant of ['', '?compact=1']) {
       const renders: number[] = [];
+      const painted: number[] = [];
       const fetchEnds: number[] = [];
+      let elements = 0;
       let nodes = 0;
       let dataNodes = '';
       let view = '';
@@ -158,13 +164,17 @@ try {
         const page = await context.newPage();
         await page.goto(`/t/${id}${variant}`);
         await page.waitForFunction(`performance.getEntriesByName('tracemap:graph-rendered').length > 0`, undefined, { timeout: 60_000 });
+        await page.waitForFunction(`performance.getEntriesByName('tracemap:graph-painted').length > 0`, undefined, { timeout: 5_000 }).catch(() => {});
         const m = (await page.evaluate(`(() => {
           const mark = performance.getEntriesByName('tracemap:graph-rendered')[0];
+          const paint = performance.getEntriesByName('tracemap:graph-painted')[0];
           const api = performance.getEntriesByType('resource').find((r) => /\\/api\\/traces\\/[^/?]+$/.test(r.name));
           const svg = document.querySelector('[data-testid="flow-graph"]');
-          return { render: mark.startTime, fetchEnd: api ? api.responseEnd : NaN, nodes: document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length, dataNodes: svg.getAttribute('data-nodes'), view: svg.dataset.view + ' @ ' + svg.dataset.zoom };
-        })()`)) as { render: number; fetchEnd: number; nodes: number; dataNodes: string; view: string };
+          return { render: mark.startTime, painted: paint ? paint.startTime : NaN, fetchEnd: api ? api.responseEnd : NaN, nodes: document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length, elements: svg.querySelectorAll('*').length, dataNodes: svg.getAttribute('data-nodes'), view: svg.dataset.view + ' @ ' + svg.dataset.zoom + ', lod ' + svg.dataset.lod };
+        })()`)) as { render: number; painted: number; fetchEnd: number; nodes: number; elements: number; dataNodes: string; view: string };
         renders.push(m.render);
+        painted.push(m.painted);
+        elements = m.elements;
         fetchEnds.push(m.fetchEnd);
         nodes = m.nodes;
         dataNodes = m.dataNodes;
@@ -173,7 +183,7 @@ try {
         else {
           const label = variant ? 'compact' : 'full';
           console.log(
-            `render ${label.padEnd(7)} ${nodes} nodes in the DOM (data-nodes ${dataNodes}); navigation -> graph rendered: first ${ms(renders[0]!)}, median of ${RUNS} ${ms(q(renders, 0.5))}, min ${ms(Math.min(...renders))}, max ${ms(Math.max(...renders))}; trace fetch done at median ${ms(q(fetchEnds, 0.5))}, so fetch end -> rendered median ${ms(q(renders.map((r, j) => r - fetchEnds[j]!), 0.5))}; opened on ${view}`,
+            `render ${label.padEnd(7)} ${nodes} nodes in the DOM (data-nodes ${dataNodes}; ${elements} svg elements); navigation -> graph rendered: first ${ms(renders[0]!)}, median of ${RUNS} ${ms(q(renders, 0.5))}, min ${ms(Math.min(...renders))}, max ${ms(Math.max(...renders))}; -> painted median ${ms(q(painted, 0.5))}; trace fetch done at median ${ms(q(fetchEnds, 0.5))}, so fetch end -> rendered median ${ms(q(renders.map((r, j) => r - fetchEnds[j]!), 0.5))}; opened on ${view}`,
           );
           // Pan: drag the graph back and forth for 2 s while the page records frames.
           const box = (await page.getByTestId('flow-graph').boundingBox())!;
@@ -193,6 +203,19 @@ try {
           await page.mouse.up();
           const pan = await framesP;
           printFrames(`pan ${label}`, pan, `${moves} mousemoves, transform ${before} -> ${await zoomAttr(page)}`);
+          // Pan far: drag the graph down (the view goes back up the walk from its end) a screen-height at a time.
+          const beforeF = await zoomAttr(page);
+          const farP = page.evaluate(RECORD_FRAMES(2)) as Promise<Frames>;
+          const tf = performance.now();
+          let farMoves = 0;
+          while (performance.now() - tf < 2000) {
+            await page.mouse.move(cx, box.y + 20);
+            await page.mouse.down();
+            for (let j = 1; j <= 12 && performance.now() - tf < 2000; j++, farMoves++) await page.mouse.move(cx - j * 10, box.y + 20 + (j * (box.height - 40)) / 12);
+            await page.mouse.up();
+          }
+          const far = await farP;
+          printFrames(`far ${label}`, far, `${farMoves} mousemoves, transform ${beforeF} -> ${await zoomAttr(page)}; ${await page.evaluate(`document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length`)} nodes in the DOM after`);
           // Wheel: zoom in and out around the centre for 1 s.
           const beforeW = await zoomAttr(page);
           const wheelP = page.evaluate(RECORD_FRAMES(1)) as Promise<Frames>;

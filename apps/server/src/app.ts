@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
@@ -32,6 +34,7 @@ export interface AppOptions {
 
 /** The whole app as a plugin: services (decorated, fastify-plugin) then encapsulated routes, folder name = URL prefix. */
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  await fastify.register(compressJson);
   await fastify.register(configPlugin, { config: opts.config });
   await fastify.register(errorsPlugin);
   await fastify.register(authPlugin);
@@ -63,6 +66,45 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   );
   await fastify.register(webPlugin, { webDir: opts.config.webDir });
 };
+
+const gzipAsync = promisify(gzip);
+/** Bodies smaller than this go as they are: gzip's header and the CPU are not worth it. */
+const GZIP_MIN_BYTES = 1024;
+
+/** Does the Accept-Encoding header take gzip (named, else `*`; not with q=0)? */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(',') : header ?? '';
+  const q = new Map<string, number>();
+  for (const part of value.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const qv = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+    if (name) q.set(name, qv ? Number(qv.slice(2)) : 1);
+  }
+  return (q.get('gzip') ?? q.get('*') ?? 0) > 0;
+}
+
+/*
+ * gzip for JSON answers (GET /api/traces/:id of a 2,000-step trace is 5.4 MB: raw outputs and
+ * both parsed models; gzipped ~0.4 MB). Level 4 compresses it in ~20 ms off the event loop (the
+ * zlib thread pool). Streams (static files, which are small or cached) and other types pass as
+ * they are. No @fastify/compress: one hook does what the app needs without a dependency.
+ */
+const compressJson = fp(
+  async (fastify: FastifyInstance) => {
+    fastify.addHook('onSend', async (req, reply, payload) => {
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (!type.startsWith('application/json') || reply.hasHeader('content-encoding') || reply.statusCode === 204 || reply.statusCode === 304) return payload;
+      reply.header('vary', 'accept-encoding');
+      if (Buffer.byteLength(payload) < GZIP_MIN_BYTES || !acceptsGzip(req.headers['accept-encoding'])) return payload;
+      const body = await gzipAsync(payload, { level: 4 });
+      reply.header('content-encoding', 'gzip');
+      reply.removeHeader('content-length');
+      return body;
+    });
+  },
+  { name: 'compress-json' },
+);
 
 /** The built web app (apps/web/dist) with its client-side routes, or a small placeholder page. */
 const webPlugin: FastifyPluginAsync<{ webDir: string | undefined }> = async (fastify, { webDir }) => {

@@ -63,7 +63,8 @@ const SIGNALS: Signal[] = [
   { kind: 'lflow-list', re: /"caption":"Logical_Flow table"|"logical_datapath"|"Logical_Flow":/, weight: 10 },
   // packets: tcpdump -x/-X "\t0x0000:  4500 0054 ...", Wireshark "0000  00 00 ...", plain hex
   { kind: 'packet', re: /^\s*0x[0-9a-f]{4}:\s+[0-9a-f]{2,4}(\s+[0-9a-f]{2,4})+/i, weight: 3 },
-  { kind: 'packet', re: /^[0-9a-f]{4,6}\s{1,2}([0-9a-f]{2}\s){2,16}/i, weight: 2 },
+  // Wireshark "0000   40 44 00 ..." (three spaces) and xxd "00000000: 4044 0000 ..." too
+  { kind: 'packet', re: /^[0-9a-f]{4,8}:?\s{1,3}([0-9a-f]{2,4}\s){2,16}/i, weight: 2 },
   { kind: 'packet', re: /^\s*([0-9a-f]{2}[\s:]?){20,}\s*$/i, weight: 3 },
   { kind: 'packet', re: /^\d\d:\d\d:\d\d\.\d+ .*(>|ethertype|IP6?|ARP)/, weight: 2 },
 ];

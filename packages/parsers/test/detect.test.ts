@@ -13,7 +13,8 @@ function cases(): { file: string; kind: string }[] {
   for (const kind of KINDS) {
     const d = join(root, kind);
     if (!existsSync(d)) continue;
-    for (const f of readdirSync(d)) if (f.endsWith('.txt')) out.push({ file: join(d, f), kind });
+    // .hex: plain hex, xxd and Wireshark dumps, which `tracemap parse auto` must recognise too
+    for (const f of readdirSync(d)) if (f.endsWith('.txt') || (kind === 'packet' && f.endsWith('.hex'))) out.push({ file: join(d, f), kind });
   }
   const walk = (d: string) => {
     if (!existsSync(d)) return;

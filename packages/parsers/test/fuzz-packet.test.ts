@@ -54,6 +54,10 @@ test('a hex run before its header line is still accounted (fast-check counterexa
   assertAccounted('\t0x0000:  4044 0000 0002 4044 0000 0001 0800 4500  @D....@D......E.\nIP 10.77.42.1 > 10.77.42.2: ICMP echo request, id 6514, seq 1, length 64\n06:36:55.930537 IP 10.77.0.2.37236 > 10.77.0.1.4789: VXLAN, flags [I] (0x08), vni 42\n\t0x0000:  4044 0000 0001 4044 0000 0002 0800 4500  @D....@D......E.\n');
 });
 
+test('hex runs above a header line are packets of their own (fast-check counterexample, seed -1106143002)', () => {
+  assertAccounted('\t0x0000:  4044 0000 0001 4044 0000 0002 0800 4f00  @D....@D......O.\n\t0x0010:  007c 66c0 0000 4001 f1de 0a4d 0002 0a4d  .|f...@....M...M\n\t0x0000:  4044 0000 0002 4044 0000 0001 0800 4f00  @D....@D......O.\n    10.77.0.2 > 10.77.0.1: ICMP echo reply, id 7646, seq 1, length 64\n');
+});
+
 test('shuffled and dropped lines never throw and account for every line', () => {
   fc.assert(
     fc.property(fixtureText, fc.array(fc.nat(), { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), (text, swaps, drops) => {

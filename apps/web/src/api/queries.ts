@@ -4,7 +4,7 @@
  */
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 import type { BrokenConjunction } from '@tracemap/model';
-import { apiFetch, withQuery } from './client';
+import { apiFetch, prefetchedOr, withQuery } from './client';
 import type {
   CreatedTrace,
   Health,
@@ -86,7 +86,7 @@ export function inventoryQuery(host: string) {
 export function traceQuery(id: string) {
   return queryOptions({
     queryKey: traceKeys.detail(id),
-    queryFn: ({ signal }) => apiFetch<TraceRecord>(`/api/traces/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) => prefetchedOr<TraceRecord>(`/api/traces/${encodeURIComponent(id)}`, { signal }),
     // A stored trace never changes.
     staleTime: Infinity,
   });

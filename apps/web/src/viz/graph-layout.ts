@@ -59,6 +59,8 @@ export interface PlacedEdge {
   d: string;
   labelX: number;
   labelY: number;
+  /** What the curve and its label cover, for culling. */
+  box: Box;
 }
 
 export interface PlacedLane {
@@ -254,7 +256,17 @@ export function layoutGraph(g: TraceGraph, opts: LayoutOptions = {}): GraphLayou
   for (const e of g.edges) {
     const a = byId.get(e.from);
     const b = byId.get(e.to);
-    if (a && b) edges.push({ edge: e, ...edgePath(a, b) });
+    if (a && b) {
+      const path = edgePath(a, b);
+      // The curves stay within the two nodes' boxes widened by the row gap (arcs, loops) and the label.
+      const box: Box = [
+        Math.min(a.x, b.x, path.labelX - 20) - 4,
+        Math.min(a.y, b.y, path.labelY - 12) - ROW_GAP,
+        Math.max(a.x, b.x, path.labelX - 20) + NODE_W + 4,
+        Math.max(a.y, b.y, path.labelY) + NODE_H + ROW_GAP,
+      ];
+      edges.push({ edge: e, ...path, box });
+    }
   }
 
   return {
@@ -269,7 +281,7 @@ export function layoutGraph(g: TraceGraph, opts: LayoutOptions = {}): GraphLayou
   };
 }
 
-function edgePath(a: PlacedNode, b: PlacedNode): Omit<PlacedEdge, 'edge'> {
+function edgePath(a: PlacedNode, b: PlacedNode): Omit<PlacedEdge, 'edge' | 'box'> {
   if (a.row === b.row) {
     if (b.col === a.col + 1) {
       const s: [number, number] = [a.x + NODE_W, a.y + NODE_H / 2];
@@ -371,4 +383,86 @@ export function openingView(l: GraphLayout, w: number, h: number, endId: string 
 export function fitText(s: string, px: number, charPx = 6.6): string {
   const n = Math.floor(px / charPx);
   return s.length <= n ? s : `${s.slice(0, Math.max(1, n - 1))}…`;
+}
+
+/*
+ * Viewport culling. A 2,000-step trace is ~2,500 nodes and ~20,000 SVG elements: building them
+ * all costs ~0.5 s before the first paint and every pan or zoom frame repaints them. Only what is
+ * in or near the view is rendered: the drawn region is the viewport grown by CULL_MARGIN of its
+ * size on each side, so a pan re-renders nothing until it nears the region's edge.
+ */
+
+/** Graphs up to this many nodes are drawn whole: culling them saves little. */
+export const CULL_MIN_NODES = 300;
+/** Extra drawn around the viewport, as a fraction of its width/height, on each side. */
+export const CULL_MARGIN = 0.5;
+/** Redraw a smaller region once the drawn one is this many times the viewport's area (zoomed in). */
+export const CULL_MAX_RATIO = 12;
+
+/**
+ * Level of detail by scale: `full` is every line of text; `label` keeps one line (the rest is
+ * under 4 px on screen); `box` is the boxes and curves only, for overviews of the whole walk.
+ */
+export type Lod = 'full' | 'label' | 'box';
+export const LOD_FULL_K = 0.4;
+export const LOD_LABEL_K = 0.2;
+
+export function lodFor(k: number): Lod {
+  return k >= LOD_FULL_K ? 'full' : k >= LOD_LABEL_K ? 'label' : 'box';
+}
+
+/** The graph-coordinate box a w x h viewport shows under the transform (x, y, k). */
+export function viewportBox(t: { x: number; y: number; k: number }, w: number, h: number): Box {
+  return [-t.x / t.k, -t.y / t.k, (w - t.x) / t.k, (h - t.y) / t.k];
+}
+
+/** The viewport box of a View (its centre at the viewport's centre). */
+export function viewBox(v: Pick<View, 'k' | 'cx' | 'cy'>, w: number, h: number): Box {
+  return [v.cx - w / 2 / v.k, v.cy - h / 2 / v.k, v.cx + w / 2 / v.k, v.cy + h / 2 / v.k];
+}
+
+/** The region to draw for a viewport box. */
+export function cullRegion(vp: Box, margin = CULL_MARGIN): Box {
+  const mx = (vp[2] - vp[0]) * margin;
+  const my = (vp[3] - vp[1]) * margin;
+  return [vp[0] - mx, vp[1] - my, vp[2] + mx, vp[3] + my];
+}
+
+const area = (b: Box) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+const contains = (outer: Box, inner: Box) => inner[0] >= outer[0] && inner[1] >= outer[1] && inner[2] <= outer[2] && inner[3] <= outer[3];
+const overlaps = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+/** Does the drawn `region` (null: everything) still serve the viewport box `vp`? */
+export function regionServes(region: Box | null, vp: Box): boolean {
+  if (!region) return true;
+  return contains(region, vp) && area(region) <= CULL_MAX_RATIO * Math.max(1, area(vp));
+}
+
+/** A node's box with its conjunction badge and selection ring. */
+export function nodeBox(p: PlacedNode): Box {
+  return [p.x - 8, p.y - 16, p.x + NODE_W + 8, p.y + NODE_H + 8];
+}
+
+export interface CulledLayout {
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+  segments: PlacedSegment[];
+}
+
+/**
+ * What to draw of `l` for the region (null: all of it). Nodes in `pinned` are always drawn (the
+ * selection, the drop), so keyboard walking and `[data-drop]` never find them missing. Walk
+ * order is kept, so React's keyed lists only insert and remove at the region's edges.
+ */
+export function cullLayout(l: GraphLayout, region: Box | null, pinned: Iterable<string | null | undefined> = []): CulledLayout {
+  if (!region) return { nodes: l.nodes, edges: l.edges, segments: l.segments };
+  const extra = new Set<PlacedNode>();
+  for (const id of pinned) {
+    const p = id ? l.byId.get(id) : undefined;
+    if (p && !overlaps(region, nodeBox(p))) extra.add(p);
+  }
+  const nodes = l.nodes.filter((p) => extra.has(p) || overlaps(region, nodeBox(p)));
+  const edges = l.edges.filter((e) => overlaps(region, e.box));
+  const segments = l.segments.filter((s) => overlaps(region, [s.x, s.y, s.x + s.width, s.y + s.height]));
+  return { nodes, edges, segments };
 }

@@ -2,9 +2,10 @@ import { useCallback, useLayoutEffect, useRef, type RefObject } from 'react';
 import { select, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 
 /*
- * d3-zoom on an <svg>, applied to one <g> by attribute: React renders the nodes once and panning
- * touches a single transform attribute per frame (no React render per wheel event), which is what
- * keeps a 2,000-node graph at 60 fps. The behaviour is removed on unmount.
+ * d3-zoom on an <svg>, applied to one <g> by attribute: panning touches a single transform
+ * attribute per frame (no React render per wheel event). What is under the <g> is the caller's
+ * business (FlowGraph culls to the viewport, re-rendering only when a pan nears the drawn
+ * region's edge). The behaviour is removed on unmount.
  */
 export interface ZoomApi {
   /** Centre (x, y) in graph coordinates at scale k. */
@@ -21,13 +22,24 @@ export interface ZoomOptions {
   scaleExtent?: [number, number];
   /** Called when the scale changes (not on pans): for level-of-detail styling outside React. */
   onScale?: (k: number) => void;
+  /** Called on every change (pans too), after the <g> moved: keep it cheap (FlowGraph's culling check). */
+  onTransform?: (t: ZoomTransform) => void;
+  /**
+   * The svg's size, if the caller keeps it (a ResizeObserver): else it is read from clientWidth,
+   * which right after React commits a large drawing forces a synchronous layout of all of it.
+   */
+  size?: () => { w: number; h: number };
 }
 
-export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGElement>, { scaleExtent = [0.05, 3], onScale }: ZoomOptions = {}): ZoomApi {
+export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGElement>, { scaleExtent = [0.05, 3], onScale, onTransform, size: knownSize }: ZoomOptions = {}): ZoomApi {
   const behaviour = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
   const transform = useRef<ZoomTransform>(zoomIdentity);
   const scaleCb = useRef(onScale);
   scaleCb.current = onScale;
+  const transformCb = useRef(onTransform);
+  transformCb.current = onTransform;
+  const sizeCb = useRef(knownSize);
+  sizeCb.current = knownSize;
   const lastK = useRef<number | null>(null);
 
   // A layout effect, so that callers' own layout effects (open on the drop) find the behaviour ready.
@@ -50,7 +62,19 @@ export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGEl
           lastK.current = ev.transform.k;
           scaleCb.current?.(ev.transform.k);
         }
+        transformCb.current?.(ev.transform);
       });
+    // d3's default extent reads the svg's clientWidth on every call, including the one that opens
+    // the view right after React commits the drawing (a forced layout of all of it).
+    if (sizeCb.current) {
+      z.extent(() => {
+        const { w, h } = sizeCb.current!();
+        return [
+          [0, 0],
+          [w, h],
+        ];
+      });
+    }
     behaviour.current = z;
     const sel = select(svg);
     sel.call(z).on('dblclick.zoom', null);
@@ -76,6 +100,7 @@ export function useZoom(svgRef: RefObject<SVGSVGElement>, gRef: RefObject<SVGGEl
   );
 
   const size = useCallback(() => {
+    if (sizeCb.current) return sizeCb.current();
     const svg = svgRef.current;
     return svg ? { w: svg.clientWidth || 800, h: svg.clientHeight || 400 } : { w: 800, h: 400 };
   }, [svgRef]);

@@ -168,7 +168,16 @@ export function parseHexdumpText(text: string): HexdumpResult {
         diag(h.line, `not a hex dump line, and no hex dump follows it: ${JSON.stringify(h.text.trim().slice(0, 80))}`, 'warning');
       }
     } else if (block.header.length > 0) {
-      const runs = block.runs;
+      // Runs above the first header line are not -vv option dumps under it (a mangled paste,
+      // found by the fuzz test): each is a packet of its own.
+      const firstHeader = (block.header[0] as { line: number }).line;
+      for (const r of block.runs.filter((x) => x.startLine < firstHeader)) emitRun(r, [], r.endLine);
+      const runs = block.runs.filter((x) => x.startLine >= firstHeader);
+      if (runs.length === 0) {
+        for (const h of block.header) diag(h.line, `not a hex dump line, and no hex dump follows it: ${JSON.stringify(h.text.trim().slice(0, 80))}`, 'warning');
+        block = { header: [], runs: [], lastLine: 0 };
+        return;
+      }
       const last = runs[runs.length - 1] as Run;
       for (const r of runs.slice(0, -1)) {
         diag(

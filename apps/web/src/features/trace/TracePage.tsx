@@ -38,6 +38,7 @@ function TraceView({ record }: { record: TraceRecord }) {
   const comparison = useMemo(() => comparisonOf(record), [record]);
   const verdict = useMemo(() => verdictView(record, comparison?.firstDifference?.text), [record, comparison]);
   const raw = useMemo(() => rawText(record, source), [record, source]);
+  const rawLines = useMemo(() => countLines(raw), [raw]);
   const rawRun = runFor(record, source);
 
   const [selected, setSelected] = useState<string | null>(null);
@@ -132,7 +133,7 @@ function TraceView({ record }: { record: TraceRecord }) {
             <div className="raw-head small muted">
               {rawRun ? (
                 <span className="code" title={rawRun.argv.join(' ')}>
-                  {rawRun.tool} · exit {rawRun.exitCode ?? '?'} · {rawRun.durationMs} ms · {raw.split('\n').length} lines
+                  {rawRun.tool} · exit {rawRun.exitCode ?? '?'} · {rawRun.durationMs} ms · {rawLines} lines
                 </span>
               ) : (
                 <span>pasted output</span>
@@ -172,4 +173,11 @@ function TraceView({ record }: { record: TraceRecord }) {
       </button>
     </div>
   );
+}
+
+/** Lines in `s` (as `s.split('\n').length`, without building the array: raw outputs run to megabytes). */
+function countLines(s: string): number {
+  let n = 1;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
 }
