@@ -40,6 +40,8 @@ export interface TraceStore {
   /** Stores a new record under a fresh id; `build` receives the id and returns the record. */
   insert(meta: { type: string; host: string | null; summary: string; createdAt: string }, build: (id: string) => Record<string, unknown>): StoredTrace;
   get(id: string): StoredTrace | null;
+  /** The record as stored (JSON text): records are immutable, so it can be sent as is. */
+  getRaw(id: string): string | null;
   list(limit: number, cursor?: string): { items: TraceListItem[]; nextCursor?: string };
   count(): number;
   close(): void;
@@ -134,6 +136,7 @@ export function openStore(dataDir: string): TraceStore {
 
   const ins = db.prepare('INSERT INTO traces (id, type, created_at, host, summary, record) VALUES (?, ?, ?, ?, ?, ?)');
   const byId = db.prepare('SELECT id, type, created_at, host, summary, record FROM traces WHERE id = ?');
+  const byRaw = db.prepare('SELECT record FROM traces WHERE id = ?');
   const page = db.prepare('SELECT seq, id, type, created_at, host, summary FROM traces WHERE seq < ? ORDER BY seq DESC LIMIT ?');
   const cnt = db.prepare('SELECT count(*) AS n FROM traces');
 
@@ -159,6 +162,10 @@ export function openStore(dataDir: string): TraceStore {
       const r = byId.get(id) as Row | undefined;
       if (!r) return null;
       return { id: r.id, type: r.type, createdAt: r.created_at, host: r.host, summary: r.summary, record: JSON.parse(r.record) as Record<string, unknown> };
+    },
+    getRaw(id) {
+      const r = byRaw.get(id) as { record: string } | undefined;
+      return r ? r.record : null;
     },
     list(limit, cursor) {
       const before = cursor ? Number.parseInt(cursor, 36) : Number.MAX_SAFE_INTEGER;
