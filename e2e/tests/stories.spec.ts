@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { scenarioPackets, type ExamplePacket } from '@tracemap/sandbox';
-import { cleanupDir, ensureSandbox, launch, openPage, shot, startServer, type PageHandle, type RunningServer } from '../fixtures/harness';
+import { cleanupDir, ensureSandbox, launch, openPage, shot, startServer, surviveSandboxRebuild, type PageHandle, type RunningServer } from '../fixtures/harness';
 import { traceFromComposer, visibleInGraph } from '../fixtures/steps';
 
 let server: RunningServer;
@@ -34,6 +34,9 @@ async function withPage(name: string, fn: (h: PageHandle) => Promise<void>, opts
   }
 }
 
+/** A test whose story is run again once if the sandbox was rebuilt under it (see harness). */
+const story = (name: string, fn: () => Promise<void>) => test(name, () => surviveSandboxRebuild(sandbox, fn));
+
 describe('where is my packet', { timeout: 15 * 60_000 }, () => {
   before(async () => {
     sandbox = await ensureSandbox();
@@ -47,7 +50,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     if (server) cleanupDir(server.dataDir);
   });
 
-  test('port security drops the Neighbor Advertisement: drop node in the port-security stage', async () => {
+  story('port security drops the Neighbor Advertisement: drop node in the port-security stage', async () => {
     const p = await packet('port-security', 'nd-na-bad-target');
     await withPage('01-port-security-nd-drop', async ({ page }) => {
       await traceFromComposer(page, p);
@@ -66,7 +69,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('the SSH SYN is dropped by ls_out_acl after recirculation', async () => {
+  story('the SSH SYN is dropped by ls_out_acl after recirculation', async () => {
     const p = await packet('acl', 'tcp-ssh-syn');
     await withPage('02-acl-drop-after-recirc', async ({ page }) => {
       await traceFromComposer(page, p);
@@ -91,7 +94,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('a broken conjunction is badged with its explanation', async () => {
+  story('a broken conjunction is badged with its explanation', async () => {
     await sandbox.applyScenario('broken-conjunction');
     try {
       const p = await packet('broken-conjunction', 'tcp-80-falls-through');
@@ -112,7 +115,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     }
   });
 
-  test('routed ping crosses three datapaths and is delivered to rt-vm2', async () => {
+  story('routed ping crosses three datapaths and is delivered to rt-vm2', async () => {
     const p = await packet('routing', 'icmp-vm1-to-vm2');
     await withPage('04-routing-delivered', async ({ page }) => {
       await traceFromComposer(page, p);
@@ -127,7 +130,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('a pasted tcpdump capture decodes layer by layer, errors carry line numbers', async () => {
+  story('a pasted tcpdump capture decodes layer by layer, errors carry line numbers', async () => {
     const p = await packet('acl', 'icmp-allowed');
     await withPage('05-pasted-tcpdump', async ({ page }) => {
       await page.goto('/?tab=packet');
@@ -149,7 +152,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('a permalink reopens after a server restart', async () => {
+  story('a permalink reopens after a server restart', async () => {
     const p = await packet('port-security', 'spoofed-eth-src');
     let path = '';
     let verdictBefore = '';
@@ -171,7 +174,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('"Copy for bug report" produces Markdown with versions, commands, verdict, path and raw output', async () => {
+  story('"Copy for bug report" produces Markdown with versions, commands, verdict, path and raw output', async () => {
     const p = await packet('acl', 'tcp-ssh-syn');
     await withPage('07-markdown-export', async ({ page }) => {
       await traceFromComposer(page, p);
@@ -193,7 +196,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('mappings: filter logical flows, stage chart, OpenFlow flows with counters', async () => {
+  story('mappings: filter logical flows, stage chart, OpenFlow flows with counters', async () => {
     await withPage('08-mappings', async ({ page }) => {
       await page.goto('/flows');
       await page.getByTestId('stage-chart').waitFor();
@@ -209,7 +212,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
-  test('mappings: the virtual list stays light at 500,000 rows', async () => {
+  story('mappings: the virtual list stays light at 500,000 rows', async () => {
     await withPage('09-mappings-500k', async ({ page }) => {
       await page.goto('/flows?synthetic=500000');
       const list = page.getByTestId('lflow-list');

@@ -68,3 +68,28 @@ test('serve rebuilds a sandbox whose ovs-vswitchd died, and traces again', async
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('applying broken-conjunction under a live watchdog is not taken for a crash', async () => {
+  const dir = `/tmp/tracemap-watchdog-bc-${process.pid}`;
+  const sb = new Sandbox(dir);
+  await sb.up({ mode: 'dummy', scenarios: ['conjunction'] });
+  const { watchSandbox } = await import('../src/sandbox-watchdog');
+  const logs: string[] = [];
+  // A tick every 5 ms: any window in which ovn-controller is down but not marked would be seen.
+  const w = watchSandbox(sb, { intervalMs: 5, log: (m) => logs.push(m) });
+  try {
+    const pids = sb.readState()!.daemons.map((d) => d.pid);
+    await sb.applyScenario('broken-conjunction');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(w.rebuilds(), 0, logs.join('\n'));
+    assert.deepEqual(sb.readState()!.stopped, ['hv1/ovn-controller']);
+    await sb.applyScenario('broken-conjunction', () => {}, { repair: true });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(w.rebuilds(), 0, logs.join('\n'));
+    assert.deepEqual(sb.readState()!.stopped, []);
+    assert.deepEqual(sb.readState()!.daemons.filter((d) => d.name !== 'hv1/ovn-controller').map((d) => d.pid), pids.slice(0, 5), 'no daemon but ovn-controller was restarted');
+  } finally {
+    w.stop();
+    await sb.down();
+  }
+});

@@ -24,6 +24,11 @@ export interface SandboxState {
   scenarios: string[];
   /** Scenario mutations that are in force (broken-conjunction). */
   applied: string[];
+  /**
+   * Daemons stopped on purpose (broken-conjunction stops hv1's ovn-controller). Written BEFORE the
+   * stop, so a watchdog that looks in between never takes it for a crash.
+   */
+  stopped?: string[];
 }
 
 export interface UpOptions {
@@ -81,7 +86,7 @@ export class Sandbox {
     const state = this.readState();
     if (!state) return { state, daemons: [], healthy: false };
     // broken-conjunction stops hv1's ovn-controller on purpose (or it would reinstall the flow).
-    const stoppedOnPurpose = state.applied.includes('broken-conjunction') ? ['hv1/ovn-controller'] : [];
+    const stoppedOnPurpose = state.stopped ?? [];
     const daemons = state.daemons.map((d) => {
       const pid = readPid(d.pidfile) ?? d.pid;
       const running = isOurs(d, pid);
@@ -414,15 +419,24 @@ export class Sandbox {
       async stopController() {
         const s = self.readState()!;
         const d = s.daemons.find((x) => x.name === 'hv1/ovn-controller');
-        if (d) await stopDaemon(d);
+        if (!d) return;
+        s.stopped = [...new Set([...(s.stopped ?? []), d.name])];
+        self.writeState(s);
+        await stopDaemon(d);
       },
       async startController() {
         const s = self.readState()!;
         const d = s.daemons.find((x) => x.name === 'hv1/ovn-controller');
-        if (!d || isOurs(d)) return;
+        if (!d) return;
+        if (isOurs(d)) {
+          s.stopped = (s.stopped ?? []).filter((n) => n !== d.name);
+          self.writeState(s);
+          return;
+        }
         const c = chassisPaths(self.dir, 1);
         await run(['ovn-controller', '--detach', '--no-chdir', `--pidfile=${d.pidfile}`, `--log-file=${join(c.dir, 'ovn-controller.log')}`, `unix:${c.dbSock}`], { env: self.chassisEnv(1) });
         d.pid = readPid(d.pidfile);
+        s.stopped = (s.stopped ?? []).filter((n) => n !== d.name);
         self.writeState(s);
         await self.nbctl(['--wait=hv', '--timeout=60', 'sync']);
       },

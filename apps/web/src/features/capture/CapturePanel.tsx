@@ -19,7 +19,10 @@ export function CapturePanel() {
   const trace = useTraceRun();
   const [key, setKey] = useState('');
   const [filter, setFilter] = useState('');
-  const [count, setCount] = useState(10);
+  /** The filter the last start sent: a "bad filter" mark stays on it only until it is edited. */
+  const [sentFilter, setSentFilter] = useState('');
+  // Kept as typed (a user may clear the field to type another number); clamped when the capture starts.
+  const [count, setCount] = useState('10');
   const [open, setOpen] = useState<number | null>(null);
 
   const ifaces = useMemo(() => list.data?.interfaces ?? [], [list.data]);
@@ -29,6 +32,7 @@ export function CapturePanel() {
   }, [chosen, ifaces]);
   const max = list.data?.limits.maxCount ?? 1000;
   const inPort = state.started?.inPort ?? chosen?.port ?? '';
+  const badFilter = state.problem?.kind === 'bad-filter' && filter.trim() === sentFilter;
 
   const traceIt = (p: CapturedPacket) => trace.run({ type: 'packet', ...(host ? { host } : {}), packet: p.text, inPort });
 
@@ -51,7 +55,10 @@ export function CapturePanel() {
           if (running) return stop();
           if (!chosen) return;
           setOpen(null);
-          start({ ...(host ? { host } : {}), iface: chosen.iface, ...(chosen.namespace ? { namespace: chosen.namespace } : {}), ...(filter.trim() ? { filter: filter.trim() } : {}), count });
+          const n = Math.max(1, Math.min(max, Math.trunc(Number(count)) || (list.data?.limits.defaultCount ?? 10)));
+          setCount(String(n));
+          setSentFilter(filter.trim());
+          start({ ...(host ? { host } : {}), iface: chosen.iface, ...(chosen.namespace ? { namespace: chosen.namespace } : {}), ...(filter.trim() ? { filter: filter.trim() } : {}), count: n });
         }}
       >
         <label className="field">
@@ -67,11 +74,21 @@ export function CapturePanel() {
         </label>
         <label className="field grow">
           <span>Filter (BPF, as for tcpdump)</span>
-          <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder='e.g. icmp6 && ip6[40] = 136' disabled={running} data-testid="capture-filter" autoComplete="off" spellCheck={false} />
+          <input
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            placeholder="e.g. icmp6 && ip6[40] = 136"
+            disabled={running}
+            data-testid="capture-filter"
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={badFilter || undefined}
+            aria-describedby={badFilter ? 'capture-error' : undefined}
+          />
         </label>
         <label className="field">
           <span>Packets</span>
-          <input type="number" min={1} max={max} value={count} onChange={(e) => setCount(Math.max(1, Math.min(max, Number(e.target.value) || 1)))} disabled={running} data-testid="capture-count" />
+          <input type="number" min={1} max={max} value={count} onChange={(e) => setCount(e.target.value)} disabled={running} data-testid="capture-count" />
         </label>
         <button type="submit" className={running ? '' : 'primary'} disabled={!running && !chosen} data-testid="capture-start">
           {running ? 'Stop' : 'Capture'}
@@ -94,7 +111,7 @@ export function CapturePanel() {
         </p>
       )}
       {state.problem && (
-        <div className="problem" role="alert" data-kind={state.problem.kind} data-testid="capture-error">
+        <div className="problem" role="alert" id="capture-error" data-kind={state.problem.kind} data-testid="capture-error">
           <div className="problem-title">
             <span aria-hidden="true">⚠</span> {captureProblemTitle(state.problem)}
           </div>
