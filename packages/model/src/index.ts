@@ -3,3 +3,4 @@ export * from './trace';
 export * from './ovn-trace';
 export * from './flows';
 export * from './packet';
+export * from './api';

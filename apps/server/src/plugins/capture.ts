@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { CaptureIfaceKind, type CaptureInterface, type CaptureListing } from '@tracemap/model';
 import websocket from '@fastify/websocket';
 import pty from 'node-pty';
 import { sshArgv, sslArgs, type Target } from '@tracemap/host';
@@ -37,33 +38,7 @@ export const CAPTURE_LIMITS = {
 /** A packet block is complete when tcpdump has been quiet this long after its last line. */
 const QUIET_MS = 40;
 
-export const CaptureIfaceKind = { ovsPort: 'ovs-port', vm: 'vm' } as const;
-export type CaptureIfaceKind = (typeof CaptureIfaceKind)[keyof typeof CaptureIfaceKind];
-
-export interface CaptureInterface {
-  /** Interface name where tcpdump runs ("rt-vm1" on the OVS side, "eth0" inside a VM). */
-  iface: string;
-  /** Network namespace tcpdump runs in; absent = the host's root namespace. */
-  namespace?: string;
-  kind: CaptureIfaceKind;
-  /** The OVS interface a packet seen here enters the bridge by: the in_port to trace it from. */
-  port: string;
-  bridge: string;
-  ofport: number | null;
-  mac?: string;
-  up: boolean;
-}
-
-export interface CaptureListing {
-  host: string;
-  available: boolean;
-  /** Why nothing can be captured (dummy sandbox, host not reachable). */
-  reason?: string;
-  /** ovs-vswitchd's network namespace; null = the root namespace. */
-  vswitchdNamespace: string | null;
-  interfaces: CaptureInterface[];
-  warnings: string[];
-}
+export { CaptureIfaceKind, type CaptureInterface, type CaptureListing } from '@tracemap/model';
 
 export const CaptureErrorKind = {
   badRequest: 'bad-request',

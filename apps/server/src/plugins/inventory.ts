@@ -1,33 +1,11 @@
 import fp from 'fastify-plugin';
+import type { Inventory, InventoryPort } from '@tracemap/model';
 import type { Target } from '@tracemap/host';
 import { sslArgs } from '@tracemap/host';
 import { HostCache } from '../services/cache';
 import { mapOf, numOf, parseDump, setOf, strOf, strings, uuidOf, type Row } from '../services/ovsdb';
 
-export interface InventoryPort {
-  name: string;
-  ofport: number | null;
-  ifaceId?: string;
-  type: string;
-  /** Patch ports: the peer interface. */
-  peer?: string;
-}
-export interface Inventory {
-  host: string;
-  bridges: { name: string; ports: InventoryPort[] }[];
-  switches: {
-    name: string;
-    uuid: string;
-    tunnelKey?: number;
-    ports: { name: string; type: string; addresses: string[]; tunnelKey?: number; parent?: string; tag?: number }[];
-  }[];
-  routers: { name: string; uuid: string; ports: { name: string; mac: string; networks: string[] }[] }[];
-  chassis: { name: string; hostname: string; encaps: { type: string; ip: string }[] }[];
-  /** What could not be read (a database not configured or not reachable). */
-  warnings: string[];
-  builtAt: string;
-  buildMs: number;
-}
+export type { Inventory, InventoryPort } from '@tracemap/model';
 
 export interface InventoryService {
   get(target: Target, refresh?: boolean): Promise<Inventory>;

@@ -28,18 +28,7 @@ export interface Host {
   bridge?: string;
 }
 
-export interface Inventory {
-  host: string;
-  bridges: { name: string; ports: { name: string; ofport: number; ifaceId?: string; type: string }[] }[];
-  switches: {
-    name: string;
-    uuid: string;
-    tunnelKey?: number;
-    ports: { name: string; type: string; addresses: string[]; tunnelKey?: number; parent?: string; tag?: number }[];
-  }[];
-  routers: { name: string; uuid: string; ports: { name: string; mac: string; networks: string[] }[] }[];
-  chassis: { name: string; hostname: string; encaps: { type: string; ip: string }[] }[];
-}
+export type { Inventory } from '@tracemap/model';
 
 export type OvnTraceFormatOption = 'detailed' | 'summary' | 'minimal' | 'ovs';
 

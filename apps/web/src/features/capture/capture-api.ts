@@ -3,27 +3,13 @@
  * query options for the interface list, and the socket URL. Mirrors apps/server's capture plugin.
  */
 import { queryOptions } from '@tanstack/react-query';
+import type { CaptureInterface, CaptureListing as ModelCaptureListing } from '@tracemap/model';
 import { apiFetch, withQuery } from '../../api/client';
 
-export interface CaptureInterface {
-  iface: string;
-  namespace?: string;
-  kind: 'ovs-port' | 'vm';
-  /** The OVS interface a packet captured here enters by: the inPort of its packet trace. */
-  port: string;
-  bridge: string;
-  ofport: number | null;
-  mac?: string;
-  up: boolean;
-}
+export type { CaptureInterface };
 
-export interface CaptureListing {
-  host: string;
-  available: boolean;
-  reason?: string;
-  vswitchdNamespace: string | null;
-  interfaces: CaptureInterface[];
-  warnings: string[];
+/** The route adds its caps to the service's listing. */
+export interface CaptureListing extends ModelCaptureListing {
   limits: { maxCount: number; defaultCount: number; defaultSeconds: number; maxSeconds: number; maxBytes: number };
 }
 

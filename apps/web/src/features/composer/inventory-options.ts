@@ -12,7 +12,8 @@ export function interfaceOptions(inv: Inventory | undefined, bridge?: string): P
   for (const b of inv.bridges) {
     if (bridge && b.name !== bridge) continue;
     for (const p of b.ports) {
-      if (p.ofport < 0) continue;
+      // No OpenFlow port yet (null) or a failed interface (-1): nothing to trace from.
+      if (p.ofport === null || p.ofport < 0) continue;
       const lp = p.ifaceId && p.ifaceId !== p.name ? ` → ${p.ifaceId}` : '';
       out.push({ value: p.name, label: `${b.name} ofport ${p.ofport} ${p.type}${lp}` });
     }
