@@ -14,7 +14,9 @@ const t = () => performance.now();
 const mb = (b: number) => (b / 1048576).toFixed(1);
 
 const t0 = t();
+const reuse = process.argv.includes('--reuse');
 await sb.up({ mode: 'dummy', scenarios: [] });
+if (!reuse) {
 // One ovn-nbctl transaction per switch: switch, 2 ports, port group, address set, A ACLs.
 for (let s = 0; s < S; s++) {
   const cmds: string[] = ['--', 'ls-add', `sc${s}`];
@@ -30,6 +32,20 @@ const ports: string[] = [];
 for (let s = 0; s < S; s++) for (const p of [`sc${s}-p0`, `sc${s}-p1`]) ports.push('--', 'add-port', 'br-int', p, '--', 'set', 'Interface', p, `external_ids:iface-id=${p}`);
 await sb.vsctl(['--no-wait', ...ports]);
 await sb.nbctl(['--wait=hv', '--timeout=600', 'sync']);
+}
+// --wait=hv can return before ovn-controller has claimed ports it had not seen yet: wait until
+// the bridge's flow count stops changing (10 s steady).
+{
+  const flowCount = async () => Number(/flow_count=(\d+)/.exec((await sb.tool(['ovs-ofctl', 'dump-aggregate', 'br-int'], 1, true)).stdout)?.[1] ?? 0);
+  let last = -1, steadySince = t();
+  for (;;) {
+    const n = await flowCount();
+    if (n !== last) { last = n; steadySince = t(); }
+    else if (t() - steadySince > 10_000) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  console.log(`flows installed: ${last} after ${((t() - t0) / 1000).toFixed(1)} s`);
+}
 console.log(`topology: ${S} switches x ${A} ACLs (${S * A} ACLs, address sets of ${N}) built and installed in ${((t() - t0) / 1000).toFixed(1)} s`);
 
 // dump-flows streamed from the child's stdout into the parser
