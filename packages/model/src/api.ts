@@ -58,3 +58,13 @@ export interface CaptureListing {
   interfaces: CaptureInterface[];
   warnings: string[];
 }
+
+/** The first message a client sends on the capture WebSocket (/api/captures/ws). */
+export interface CaptureRequest {
+  host?: string;
+  iface: string;
+  namespace?: string;
+  filter?: string;
+  count?: number;
+  seconds?: number;
+}

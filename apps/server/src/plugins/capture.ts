@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { CaptureIfaceKind, type CaptureInterface, type CaptureListing } from '@tracemap/model';
+import { CaptureIfaceKind, type CaptureInterface, type CaptureListing, type CaptureRequest } from '@tracemap/model';
 import websocket from '@fastify/websocket';
 import pty from 'node-pty';
 import { sshArgv, sslArgs, type Target } from '@tracemap/host';
@@ -73,14 +73,7 @@ export const EndReason = {
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 
-export interface CaptureRequest {
-  host?: string;
-  iface: string;
-  namespace?: string;
-  filter?: string;
-  count?: number;
-  seconds?: number;
-}
+export type { CaptureRequest } from '@tracemap/model';
 
 /** What the socket says, in order: started, packet*, ended | error. */
 export type CaptureEvent =

@@ -3,7 +3,7 @@
  * query options for the interface list, and the socket URL. Mirrors apps/server's capture plugin.
  */
 import { queryOptions } from '@tanstack/react-query';
-import type { CaptureInterface, CaptureListing as ModelCaptureListing } from '@tracemap/model';
+import type { CaptureInterface, CaptureListing as ModelCaptureListing, CaptureRequest } from '@tracemap/model';
 import { apiFetch, withQuery } from '../../api/client';
 
 export type { CaptureInterface };
@@ -13,14 +13,8 @@ export interface CaptureListing extends ModelCaptureListing {
   limits: { maxCount: number; defaultCount: number; defaultSeconds: number; maxSeconds: number; maxBytes: number };
 }
 
-export interface CaptureStart {
-  host?: string;
-  iface: string;
-  namespace?: string;
-  filter?: string;
-  count?: number;
-  seconds?: number;
-}
+/** The socket's opening message (the server's CaptureRequest). */
+export type CaptureStart = CaptureRequest;
 
 export type CaptureErrorKind = 'bad-request' | 'not-found' | 'bad-filter' | 'busy' | 'limit' | 'unavailable' | 'tool-failed' | 'internal' | 'network';
 
