@@ -7,6 +7,7 @@ import { checkConjunctions, indexLogicalFlows, indexOpenFlowByCookie, type Conju
 import { ApiError } from '../errors';
 import { toolFailure } from './hosts';
 import { HostCache } from '../services/cache';
+import { uuidOf, type Json } from '../services/ovsdb';
 
 /*
  * Logical flows and OpenFlow flows of one host, loaded once and indexed by cookie (an OVN
@@ -42,12 +43,31 @@ export interface OpenFlowIndex {
   diagnostics: number;
 }
 
+/** What a targeted lookup found for some cookies (the shape annotation needs). */
+export interface CookieLookup {
+  flows: LogicalFlow[];
+  index: LogicalFlowIndex;
+  otherCookies: Set<string>;
+  /** Milliseconds, and which of the cookies asked for came from the per-host cache. */
+  ms: number;
+  cached: number;
+  argv: string[][];
+}
+
 export interface FlowIndexService {
   logical(target: Target, refresh?: boolean): Promise<LogicalIndex>;
   openflow(target: Target, refresh?: boolean): Promise<OpenFlowIndex>;
   /** The logical index if it was already built (annotation must not wait minutes for a cold build). */
   peekLogical(target: Target): LogicalIndex | undefined;
   peekOpenflow(target: Target): OpenFlowIndex | undefined;
+  /**
+   * The logical flows behind these cookies, straight from the Southbound, without the whole
+   * index: one `ovsdb-client transact` selects only the `_uuid` column of Logical_Flow (and of
+   * the other cookie tables), a second selects the rows whose UUID prefix is a cookie. This is
+   * what annotation uses while the full index is cold (at 236k logical flows the full dump takes
+   * seconds; this takes a fraction of one). Answers are cached per host for the index TTL.
+   */
+  forCookies(target: Target, cookies: readonly string[]): Promise<CookieLookup>;
 }
 
 declare module 'fastify' {
@@ -117,6 +137,62 @@ export const flowIndexPlugin = fp(
       };
     };
 
+    // host -> cookie -> the logical flows with that UUID prefix (empty: none), and when read.
+    const cookieCache = new Map<string, Map<string, { at: number; flows: LogicalFlow[] }>>();
+    const otherCookiesCache = new Map<string, { at: number; cookies: Set<string> }>();
+    const COOKIE_CACHE_MAX = 100_000;
+
+    const forCookies = async (target: Target, asked: readonly string[]): Promise<CookieLookup> => {
+      const t0 = performance.now();
+      if (!target.ovnSb) throw new ApiError('bad-request', `host ${target.name} has no OVN Southbound connection configured`, { where: 'query.host' });
+      const now = Date.now();
+      const keys = [...new Set(asked.map((c) => lflowCookie(c)).filter((c) => c !== '0x00000000'))];
+      const cache = cookieCache.get(target.name) ?? new Map<string, { at: number; flows: LogicalFlow[] }>();
+      cookieCache.set(target.name, cache);
+      const fresh = (k: string) => {
+        const e = cache.get(k);
+        return e && now - e.at < cfg.indexTtlMs ? e : undefined;
+      };
+      const missing = keys.filter((k) => !fresh(k));
+      const other = otherCookiesCache.get(target.name);
+      const argv: string[][] = [];
+      let otherCookies = other && now - other.at < cfg.indexTtlMs ? other.cookies : undefined;
+      if (missing.length || !otherCookies) {
+        const transact = async (ops: unknown[]) => {
+          const a = ['ovsdb-client', ...sslArgs(target), 'transact', target.ovnSb!, JSON.stringify(['OVN_Southbound', ...ops])];
+          argv.push(a);
+          const r = await app.hosts.run(target, a, { timeoutMs: cfg.timeouts.indexMs });
+          if (r.exitCode !== 0 || r.timedOut) throw toolFailure(r);
+          return transactRows(r.stdout);
+        };
+        // 1: every UUID (Logical_Flow first; a table this OVN lacks fails only its own op).
+        const uuidTables = ['Logical_Flow', ...COOKIE_TABLES];
+        const ids = await transact(uuidTables.map((table) => ({ op: 'select', table, where: [], columns: ['_uuid'] })));
+        const want = new Set(missing);
+        const hits = (ids[0] ?? []).map((row) => uuidOf(row._uuid)).filter((u): u is string => Boolean(u && want.has(lflowCookie(u))));
+        otherCookies = new Set(ids.slice(1).flatMap((rows) => rows.map((row) => uuidOf(row._uuid) ?? '')).filter(Boolean).map((u) => lflowCookie(u)));
+        otherCookiesCache.set(target.name, { at: now, cookies: otherCookies });
+        // 2: those rows, with the datapaths and datapath groups that name them.
+        const found = new Map<string, LogicalFlow[]>(missing.map((k) => [k, []]));
+        if (hits.length) {
+          const lfCols = LFLOW_TABLES[0]![1];
+          const res = await transact([
+            ...hits.map((u) => ({ op: 'select', table: 'Logical_Flow', where: [['_uuid', '==', ['uuid', u]]], columns: lfCols })),
+            ...LFLOW_TABLES.slice(1).map(([table, columns]) => ({ op: 'select', table, where: [], columns })),
+          ]);
+          const dump = [
+            dumpTable('Logical_Flow', lfCols, res.slice(0, hits.length).flat()),
+            ...LFLOW_TABLES.slice(1).map(([table, columns], i) => dumpTable(table, columns, res[hits.length + i] ?? [])),
+          ].join('\n');
+          for (const f of parseLogicalFlowJson(dump).value.flows) if (f.uuid) found.get(lflowCookie(f.uuid))?.push(f);
+        }
+        if (cache.size + found.size > COOKIE_CACHE_MAX) cache.clear();
+        for (const [k, flows] of found) cache.set(k, { at: now, flows });
+      }
+      const flows = keys.flatMap((k) => cache.get(k)?.flows ?? []);
+      return { flows, index: indexLogicalFlows(flows), otherCookies: otherCookies ?? new Set(), ms: Math.round(performance.now() - t0), cached: keys.length - missing.length, argv };
+    };
+
     const logicalCache = new HostCache<LogicalIndex>(cfg.indexTtlMs, (name) => buildLogical(app.hosts.get(name)));
     const openflowCache = new HostCache<OpenFlowIndex>(cfg.indexTtlMs, (name) => buildOpenFlow(app.hosts.get(name)));
 
@@ -125,10 +201,28 @@ export const flowIndexPlugin = fp(
       openflow: async (t, refresh = false) => (await openflowCache.get(t.name, refresh)).value,
       peekLogical: (t) => logicalCache.peek(t.name),
       peekOpenflow: (t) => openflowCache.peek(t.name),
+      forCookies,
     } satisfies FlowIndexService);
   },
   { name: 'flow-index', dependencies: ['config', 'hosts'] },
 );
+
+/** `ovsdb-client transact` output -> each operation's rows ([] for an operation that failed). */
+function transactRows(stdout: string): Record<string, Json>[][] {
+  let results: unknown;
+  try {
+    results = JSON.parse(stdout);
+  } catch {
+    throw new ApiError('tool-failed', `ovsdb-client transact printed something that is not JSON: ${stdout.slice(0, 200)}`);
+  }
+  if (!Array.isArray(results)) throw new ApiError('tool-failed', `ovsdb-client transact printed ${typeof results}, not a result array`);
+  return results.map((r) => (r && typeof r === 'object' && Array.isArray((r as { rows?: unknown }).rows) ? (r as { rows: Record<string, Json>[] }).rows : []));
+}
+
+/** Rows as `ovsdb-client -f json dump` prints a table, for parseLogicalFlowJson. */
+function dumpTable(table: string, columns: string[], rows: Record<string, Json>[]): string {
+  return JSON.stringify({ caption: `${table} table`, data: rows.map((r) => columns.map((c) => r[c] ?? ['set', []])), headings: columns });
+}
 
 function groupByTable(flows: OpenFlowFlow[]): Map<number, OpenFlowFlow[]> {
   const m = new Map<number, OpenFlowFlow[]>();

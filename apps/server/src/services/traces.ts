@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { MODEL_VERSION, type DecodedPacket, type OfprotoTrace, type OvnTrace } from '@tracemap/model';
+import { MODEL_VERSION, type DecodedPacket, type LogicalFlow, type OfprotoTrace, type OvnTrace } from '@tracemap/model';
 import { sslArgs, type Target, type ToolResult } from '@tracemap/host';
 import {
   detectKind,
@@ -10,7 +10,7 @@ import {
   parseOvnTrace,
   parsePacketText,
 } from '@tracemap/parsers';
-import { joinTraceToLogical, logicalFlowsForCookie, normalizeCookie, traceVerdict } from '@tracemap/analysis';
+import { joinTraceToLogical, logicalFlowsForCookie, normalizeCookie, traceVerdict, type LogicalFlowIndex } from '@tracemap/analysis';
 import type { AnnotateMode } from '../config';
 import { ApiError, badRequest } from '../errors';
 import { toolFailure } from '../plugins/hosts';
@@ -35,6 +35,8 @@ export interface AnnotationInfo {
   fallbackReason?: string;
   detraceMs?: number;
   nativeMs?: number;
+  /** Where the native join read the logical flows: the warm full index, or a lookup of the trace's cookies. */
+  index?: 'warm' | 'cookies';
   /** With annotate "both": does tracemap's own join agree with ovn-detrace step by step? */
   check?: { agree: boolean; steps: number; differences: string[] };
 }
@@ -183,12 +185,14 @@ export async function annotateTrace(
   if (mode === 'native' || mode === 'both' || !detraced) {
     const t0 = performance.now();
     try {
-      let lidx = await app.flowIndex.logical(target);
-      // A cookie the index doesn't know: northd recomputed flows (or the SB was rebuilt) since
-      // the index was loaded. Reload once, unless it was loaded just now.
-      const known = (c: string) => logicalFlowsForCookie(lidx.index, c).length > 0 || lidx.otherCookies.has(normalizeCookie(c));
-      const unknown = plain.passes.some((p) => p.steps.some((s) => s.cookie && !/^0x0+$/.test(s.cookie) && !known(s.cookie)));
-      if (unknown && Date.now() - Date.parse(lidx.builtAt) > 2000) lidx = await app.flowIndex.logical(target, true);
+      const cookies = [...new Set(plain.passes.flatMap((p) => p.steps.map((s) => s.cookie ?? '')).filter((c) => c && !/^0x0+$/.test(c)))];
+      // The full index when it is in memory and knows every cookie of the trace; else (cold, or
+      // northd recomputed flows since it was loaded) only these cookies' rows, read from the
+      // Southbound now: never a whole-table dump on the way to an answer.
+      const warm = app.flowIndex.peekLogical(target);
+      const knows = (c: string) => warm && (logicalFlowsForCookie(warm.index, c).length > 0 || warm.otherCookies.has(normalizeCookie(c)));
+      const lidx: { index: LogicalFlowIndex; flows: readonly LogicalFlow[] } = warm && cookies.every(knows) ? warm : await app.flowIndex.forCookies(target, cookies);
+      annotation.index = lidx === warm ? 'warm' : 'cookies';
       native = joinTraceToLogical(plain, lidx.index);
       native.verdict = traceVerdict(native, { logicalFlows: lidx.flows });
       annotation.nativeMs = Math.round(performance.now() - t0);
