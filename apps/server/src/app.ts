@@ -16,6 +16,9 @@ import { hostsPlugin } from './plugins/hosts';
 import { storePlugin } from './plugins/store';
 import { inventoryPlugin } from './plugins/inventory';
 import { flowIndexPlugin } from './plugins/flow-index';
+import { acceptsGzip } from './services/gzip-cache';
+
+export { acceptsGzip };
 import { capturePlugin } from './plugins/capture';
 import health from './routes/api/health/index';
 import hosts from './routes/api/hosts/index';
@@ -71,17 +74,6 @@ const gzipAsync = promisify(gzip);
 /** Bodies smaller than this go as they are: gzip's header and the CPU are not worth it. */
 const GZIP_MIN_BYTES = 1024;
 
-/** Does the Accept-Encoding header take gzip (named, else `*`; not with q=0)? */
-export function acceptsGzip(header: string | string[] | undefined): boolean {
-  const value = Array.isArray(header) ? header.join(',') : header ?? '';
-  const q = new Map<string, number>();
-  for (const part of value.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';');
-    const qv = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
-    if (name) q.set(name, qv ? Number(qv.slice(2)) : 1);
-  }
-  return (q.get('gzip') ?? q.get('*') ?? 0) > 0;
-}
 
 /*
  * gzip for JSON answers (GET /api/traces/:id of a 2,000-step trace is 5.4 MB: raw outputs and

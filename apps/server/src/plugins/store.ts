@@ -38,7 +38,7 @@ export interface TraceListItem {
 export interface TraceStore {
   readonly path: string;
   /** Stores a new record under a fresh id; `build` receives the id and returns the record. */
-  insert(meta: { type: string; host: string | null; summary: string; createdAt: string }, build: (id: string) => Record<string, unknown>): StoredTrace;
+  insert(meta: { type: string; host: string | null; summary: string; createdAt: string }, build: (id: string) => Record<string, unknown>): StoredTrace & { text: string };
   get(id: string): StoredTrace | null;
   /** The record as stored (JSON text): records are immutable, so it can be sent as is. */
   getRaw(id: string): string | null;
@@ -149,8 +149,9 @@ export function openStore(dataDir: string): TraceStore {
         const id = newId();
         const record = build(id);
         try {
-          ins.run(id, meta.type, meta.createdAt, meta.host, meta.summary, JSON.stringify(record));
-          return { id, ...meta, record };
+          const text = JSON.stringify(record);
+          ins.run(id, meta.type, meta.createdAt, meta.host, meta.summary, text);
+          return { id, ...meta, record, text };
         } catch (e) {
           // A collision of 71 random bits is not going to happen, but never overwrite if it does.
           if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && attempt < 3) continue;
