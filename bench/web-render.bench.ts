@@ -20,7 +20,7 @@
 //   npm run build -w @tracemap/web   # the server serves apps/web/dist
 //   node --import tsx bench/web-render.bench.ts [--steps 2000] [--runs 5]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,12 @@ const arg = (name: string, dflt: number) => {
 const WANT = arg('--steps', 2000);
 const RUNS = arg('--runs', 5);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// --profile FILE: a CPU profile (Chrome DevTools .cpuprofile) of the first full render, and its
+// top functions by self time printed.
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+// --trace FILE: a Chrome trace (chrome://tracing / DevTools) of the first full render, and the
+// main thread's time per event type until the graph is rendered.
+const TRACE = process.argv.includes('--trace') ? process.argv[process.argv.indexOf('--trace') + 1] : undefined;
 
 // ---- the trace ----------------------------------------------------------------------------
 const sb = join(ROOT, 'packages', 'parsers', 'test', 'fixtures', 'sandbox');
@@ -125,6 +131,54 @@ function printFrames(label: string, f: Frames, moved: string) {
   );
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+/** Top functions by self time, and the sampled span. */
+function printProfile(p: CpuProfile) {
+  const self = new Map<number, number>();
+  const deltas = p.timeDeltas ?? [];
+  (p.samples ?? []).forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0)));
+  const byName = new Map<string, number>();
+  for (const n of p.nodes) {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    byName.set(key, (byName.get(key) ?? 0) + (self.get(n.id) ?? 0));
+  }
+  const total = deltas.reduce((a, b) => a + b, 0);
+  console.log(`profile: ${(total / 1000).toFixed(0)} ms sampled; top self time:`);
+  for (const [k, us] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${(us / 1000).toFixed(1).padStart(7)} ms  ${k}`);
+}
+
+/** Main-thread time per top-level trace event name, up to the 'tracemap:graph-rendered' mark. */
+function printTrace(t: { traceEvents: { name: string; ph: string; ts: number; dur?: number; tid: number; pid: number; args?: { name?: string } }[] }) {
+  const ev = t.traceEvents;
+  const nav = ev.find((e) => e.name === 'navigationStart' || e.name === 'NavigationBodyLoader::StartLoadingBody');
+  const end = ev.find((e) => e.name === 'tracemap:graph-rendered');
+  const main = ev.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!main || !end) return console.log('trace: no renderer main thread or no graph-rendered mark');
+  const t0 = nav?.ts ?? Math.min(...ev.filter((e) => e.tid === main.tid && e.ph === 'X').map((e) => e.ts));
+  const top = ev.filter((e) => e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur && e.ts >= t0 && e.ts <= end.ts).sort((a, b) => a.ts - b.ts);
+  // Only outermost events: children are inside their parents' durations.
+  const by = new Map<string, number>();
+  let until = 0;
+  const rows: string[] = [];
+  for (const e of top) {
+    if (e.ts < until) continue;
+    until = e.ts + e.dur!;
+    by.set(e.name, (by.get(e.name) ?? 0) + e.dur!);
+    if (e.dur! > 8000) rows.push(`    ${((e.ts - t0) / 1000).toFixed(0).padStart(5)} ms +${(e.dur! / 1000).toFixed(1)} ${e.name}`);
+  }
+  const nested = new Map<string, number>();
+  for (const e of top) if (/Layout|Style|Paint|Parse|Compile|GC/i.test(e.name)) nested.set(e.name, (nested.get(e.name) ?? 0) + e.dur!);
+  console.log(`trace: ${((end.ts - t0) / 1000).toFixed(0)} ms to graph-rendered; main thread busy (outermost events):`);
+  for (const [k, us] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${(us / 1000).toFixed(1).padStart(7)} ms  ${k}`);
+  console.log('  of which (any depth): ' + [...nested].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, us]) => `${k} ${(us / 1000).toFixed(1)}`).join(', '));
+  console.log('  long events:\n' + rows.join('\n'));
+}
+
 const zoomAttr = (page: Page) => page.evaluate(`document.querySelector('[data-testid="flow-graph"]').dataset.zoom`) as Promise<string>;
 
 try {
@@ -162,16 +216,37 @@ try {
       let view = '';
       for (let i = 0; i < RUNS; i++) {
         const page = await context.newPage();
+        const profiling = PROFILE && i === 0 && !variant ? await context.newCDPSession(page) : undefined;
+        if (profiling) {
+          await profiling.send('Profiler.enable');
+          await profiling.send('Profiler.setSamplingInterval', { interval: 100 });
+          await profiling.send('Profiler.start');
+        }
+        const tracing = TRACE && i === 0 && !variant;
+        if (tracing) await browser.startTracing(page, { path: TRACE, categories: ['devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading'] });
         await page.goto(`/t/${id}${variant}`);
         await page.waitForFunction(`performance.getEntriesByName('tracemap:graph-rendered').length > 0`, undefined, { timeout: 60_000 });
+        if (tracing) printTrace(JSON.parse((await browser.stopTracing()).toString('utf8')));
+        if (profiling && PROFILE) {
+          const { profile } = await profiling.send('Profiler.stop');
+          writeFileSync(PROFILE, JSON.stringify(profile));
+          printProfile(profile);
+          await profiling.detach();
+        }
         await page.waitForFunction(`performance.getEntriesByName('tracemap:graph-painted').length > 0`, undefined, { timeout: 5_000 }).catch(() => {});
         const m = (await page.evaluate(`(() => {
           const mark = performance.getEntriesByName('tracemap:graph-rendered')[0];
           const paint = performance.getEntriesByName('tracemap:graph-painted')[0];
           const api = performance.getEntriesByType('resource').find((r) => /\\/api\\/traces\\/[^/?]+$/.test(r.name));
           const svg = document.querySelector('[data-testid="flow-graph"]');
-          return { render: mark.startTime, painted: paint ? paint.startTime : NaN, fetchEnd: api ? api.responseEnd : NaN, nodes: document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length, elements: svg.querySelectorAll('*').length, dataNodes: svg.getAttribute('data-nodes'), view: svg.dataset.view + ' @ ' + svg.dataset.zoom + ', lod ' + svg.dataset.lod };
-        })()`)) as { render: number; painted: number; fetchEnd: number; nodes: number; elements: number; dataNodes: string; view: string };
+          const js = performance.getEntriesByType('resource').find((r) => /\\/assets\\/.*\\.js$/.test(r.name));
+          const nav = performance.getEntriesByType('navigation')[0];
+          const f = (x) => x ? x.toFixed(0) : '?';
+          const marks = performance.getEntriesByType('mark').map((m) => m.name.replace('tracemap:', '') + ' ' + f(m.startTime)).join(', ');
+          const timeline = 'html ' + f(nav && nav.responseEnd) + ', js ' + f(js && js.responseEnd) + ', DOMContentLoaded ' + f(nav && nav.domContentLoadedEventEnd) + ', trace request ' + f(api && api.requestStart) + ' first byte ' + f(api && api.responseStart) + ' end ' + f(api && api.responseEnd) + ' (' + f(api && api.encodedBodySize / 1024) + ' KiB on the wire, ' + f(api && api.decodedBodySize / 1024) + ' KiB), marks: ' + marks;
+          return { timeline, render: mark.startTime, painted: paint ? paint.startTime : NaN, fetchEnd: api ? api.responseEnd : NaN, nodes: document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length, elements: svg.querySelectorAll('*').length, dataNodes: svg.getAttribute('data-nodes'), view: svg.dataset.view + ' @ ' + svg.dataset.zoom + ', lod ' + svg.dataset.lod };
+        })()`)) as { timeline: string; render: number; painted: number; fetchEnd: number; nodes: number; elements: number; dataNodes: string; view: string };
+        if (process.argv.includes('--timeline')) console.log(`  run ${i + 1}: ${m.timeline}`);
         renders.push(m.render);
         painted.push(m.painted);
         elements = m.elements;

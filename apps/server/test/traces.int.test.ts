@@ -35,7 +35,7 @@ describe('GET /api/health and /api/hosts', () => {
     assert.equal(j.ok, true);
     assert.match(j.ovs, /^3\.\d+\.\d+$/);
     assert.match(j.ovn, /^2\d\.\d+\.\d+$/);
-    assert.equal(j.modelVersion, 1);
+    assert.equal(j.modelVersion, 2);
   });
   it('lists the local host as default', async () => {
     const j = (await app.inject('/api/hosts')).json();

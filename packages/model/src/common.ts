@@ -20,4 +20,8 @@ export type OfPort = Brand<number, 'OfPort'>;
 export type Cookie = Brand<string, 'Cookie'>;
 export type TunnelKey = Brand<number, 'TunnelKey'>;
 
-export const MODEL_VERSION = 1;
+/**
+ * Version of the shapes a stored record holds. 2: ovn-detrace's datapath-group lists are
+ * `logical.datapaths` + `logical.datapathLines` only (1 also had a note per datapath).
+ */
+export const MODEL_VERSION = 2;

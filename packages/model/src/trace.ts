@@ -24,6 +24,8 @@ export interface TraceEvent {
 export interface LogicalAnnotation {
   datapath?: string;
   datapaths?: string[];
+  /** Input line of each entry of `datapaths` (same order): a group's list has no notes of its own. */
+  datapathLines?: number[];
   pipeline?: 'ingress' | 'egress';
   table?: number;
   stage?: string;

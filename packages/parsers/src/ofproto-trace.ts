@@ -693,9 +693,11 @@ class TraceParser {
     if (this.inDatapathList && body.startsWith('*  ')) {
       const dp = parseDatapathRef(text);
       (lg.datapaths ??= []).push(dp.name);
+      (lg.datapathLines ??= []).push(n);
       if (lg.datapath === undefined) lg.datapath = dp.name;
       if (dp.pipeline) lg.pipeline = dp.pipeline;
-      notes.push({ kind: 'datapath', text, line: n });
+      // No note per datapath (its text is the raw output's line): a group's list can run to
+      // thousands of lines per step, and a 2,000-step trace's record was 2/3 these notes.
       return;
     }
     this.inDatapathList = false;

@@ -6,7 +6,7 @@ import type { OfprotoTrace } from '@tracemap/model';
  * What "every input line is accounted for" means, precisely: each non-blank
  * input line number appears in exactly one place of the model —
  *   a step header (step.line), an action (action.line), a step note (step.noteLines),
- *   an ovn-detrace annotation (step.logical.notes[].line),
+ *   an ovn-detrace annotation (step.logical.notes[].line, step.logical.datapathLines),
  *   a pass event (pass.events[].line: Flow, bridge, banner, thaw, summary lines),
  *   or a top-level event (trace.events[].line: error texts).
  * Several actions decoded from one line (OVS <= 2.6 "OpenFlow actions=a,b") share it.
@@ -31,6 +31,7 @@ export function lineCoverage(text: string, trace: OfprotoTrace): { missing: numb
       for (const a of s.actions) if (a.line !== undefined) claim(a.line, who);
       for (const l of s.noteLines ?? []) claim(l, who);
       for (const n of s.logical?.notes ?? []) claim(n.line, who);
+      for (const l of s.logical?.datapathLines ?? []) claim(l, who);
     });
   }
   const missing: number[] = [];

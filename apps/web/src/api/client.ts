@@ -46,35 +46,49 @@ export async function apiFetch<T>(path: string, init: RequestInit & { json?: unk
 export async function readApiResponse<T>(res: Response): Promise<T> {
   const text = await res.text();
   let data: unknown = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      if (res.ok) throw new ApiError({ kind: 'bad-response', status: res.status, message: `not JSON: ${text.slice(0, 120)}` });
-    }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    return fromParsed<T>({ status: res.status, ok: res.ok, text });
   }
-  if (!res.ok) throw new ApiError(problemFromBody(res.status, data));
-  return data as T;
+  return fromParsed<T>({ status: res.status, ok: res.ok, data });
+}
+
+/** An answer already read: parsed JSON (`data`), or text that was not JSON. */
+export interface ParsedResponse {
+  status: number;
+  ok: boolean;
+  data?: unknown;
+  text?: string;
+}
+
+function fromParsed<T>(r: ParsedResponse): T {
+  if (r.text !== undefined && r.ok) throw new ApiError({ kind: 'bad-response', status: r.status, message: `not JSON: ${r.text.slice(0, 120)}` });
+  if (!r.ok) throw new ApiError(problemFromBody(r.status, r.data ?? null));
+  return r.data as T;
 }
 
 declare global {
   interface Window {
     /** Started by the inline script in index.html for a /t/:id page, before the app's bundle loads. */
-    __tracemapPrefetch?: { path: string; response: Promise<Response> };
+    __tracemapPrefetch?: { path: string; result: Promise<ParsedResponse> };
   }
 }
 
 /**
- * The GET of `path` that index.html started while the bundle was loading, taken once (a refetch
- * asks again). On a permalink the trace request then overlaps parsing and starting the app
- * instead of following it (~150-250 ms sooner on a 2,000-step trace).
+ * The GET of `path` that index.html started (and parsed) while the bundle was loading, taken
+ * once (a refetch asks again). On a permalink the trace request and its JSON parse then overlap
+ * loading and starting the app instead of following it.
  */
 export async function prefetchedOr<T>(path: string, init: RequestInit = {}): Promise<T> {
   const pre = typeof window !== 'undefined' ? window.__tracemapPrefetch : undefined;
   if (pre && pre.path === path) {
     window.__tracemapPrefetch = undefined;
-    const res = await pre.response.catch(() => null);
-    if (res) return readApiResponse<T>(res);
+    const r = await pre.result.catch(() => null);
+    if (r) {
+      performance.mark('tracemap:trace-parsed');
+      return fromParsed<T>(r);
+    }
   }
   return apiFetch<T>(path, init);
 }

@@ -236,7 +236,12 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
     return () => ro.disconnect();
   }, [onTransform]);
 
-  const layout = useMemo(() => (view ? layoutGraph(graph, { wrap: chooseWrap(graph, view.w, view.h) }) : EMPTY_LAYOUT), [graph, view]);
+  const layout = useMemo(() => {
+    if (!view) return EMPTY_LAYOUT;
+    const l = layoutGraph(graph, { wrap: chooseWrap(graph, view.w, view.h) });
+    performance.mark('tracemap:graph-laid-out');
+    return l;
+  }, [graph, view]);
   const endId = initialFocusId ?? graph.path[graph.path.length - 1];
   const endIsDrop = Boolean(graph.dropNodeId && endId === graph.dropNodeId);
   // Open on the whole walk when it is readable, else entry to end, else the end (the drop).
