@@ -193,6 +193,9 @@ function readTarget(h: unknown, where: string): Target {
       }
       ssh.options = s.options as string[];
     }
+    if (s.shareConnection !== undefined && typeof s.shareConnection !== 'boolean') throw new ConfigError(`config: ${where}.ssh.shareConnection must be true or false`);
+    // The server picks the ControlPath itself (hosts plugin); false runs every tool on a connection of its own.
+    if (s.shareConnection === false) ssh.shareConnection = false;
     return { kind: 'ssh', name, ...merged, ssh };
   }
   throw new ConfigError(`config: ${where}.kind must be "local" or "ssh" (docker and kubectl are not supported yet)`);

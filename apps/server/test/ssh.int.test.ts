@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { runTool, type SshTarget } from '@tracemap/host';
 import { scenarioPackets, type Sandbox } from '@tracemap/sandbox';
 import { buildApp } from '../src/app';
+import type { ServerConfig } from '../src/config';
 import { sandboxConfig, tempDir, upSandbox } from './helpers';
 
 /*
@@ -22,6 +23,7 @@ let port = 0;
 let sb: Sandbox;
 let app: FastifyInstance;
 let target: SshTarget;
+let base: ServerConfig;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -71,9 +73,18 @@ before(async () => {
     if (sshd.exitCode !== null) throw new Error(`sshd exited: ${err}`);
     await new Promise((res) => setTimeout(res, 100));
   }
-  const base = sandboxConfig(sb, join(d.dir, 'data'));
+  base = sandboxConfig(sb, join(d.dir, 'data'));
   app = await buildApp({ config: { ...base, hosts: [...base.hosts, target, { ...target, name: 'stranger', ssh: { ...target.ssh, knownHostsFile: k('empty_known_hosts') } }] } });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 after(async () => {
   await app?.close();
@@ -97,10 +108,12 @@ describe('ssh target (real sshd on 127.0.0.1)', () => {
     const r = await runTool(target, ['sh', '-c', 'echo "$OVS_RUNDIR|$OVN_SB_DB"']);
     assert.equal(r.stdout.trim(), `${target.ovsRundir}|${target.ovnSb}`);
   });
-  it('POST /api/traces on the ssh host gives the same verdict as locally', async () => {
+  it('POST /api/traces on the ssh host gives the same verdict as locally', async (t) => {
     const p = (await scenarioPackets('acl')).find((x) => x.name === 'tcp-ssh-syn')!;
     const payload = { type: 'packet', packet: p.tcpdump, inPort: p.inPort };
+    const t0 = performance.now();
     const remote = await app.inject({ method: 'POST', url: '/api/traces', payload: { ...payload, host: 'remote' } });
+    t.diagnostic(`packet trace over ssh: ${Math.round(performance.now() - t0)} ms`);
     assert.equal(remote.statusCode, 201, remote.body);
     const local = await app.inject({ method: 'POST', url: '/api/traces', payload });
     const [rt, lt] = [remote.json().trace, local.json().trace];
@@ -111,6 +124,22 @@ describe('ssh target (real sshd on 127.0.0.1)', () => {
     const inv = await app.inject('/api/inventory?host=remote');
     assert.equal(inv.statusCode, 200);
     assert.ok(inv.json().switches.length > 5);
+  });
+  it('tools on a host share one ssh connection, and the server closes it when it stops', async () => {
+    const other = await buildApp({ config: { ...base, dataDir: join(d.dir, 'data2'), hosts: [...base.hosts, target] } });
+    const t = other.hosts.get('remote') as SshTarget;
+    const socket = t.ssh.controlPath!;
+    assert.ok(socket, 'the server gave the host a ControlPath');
+    assert.notEqual(target.ssh.controlPath, socket, 'the configured target is left as it was');
+    for (let i = 0; i < 3; i++) assert.equal((await other.hosts.run(t, ['true'])).exitCode, 0);
+    assert.ok(statSync(socket).isSocket(), 'a master connection listens on the ControlPath');
+    const check = spawnSync('ssh', ['-o', `ControlPath=${socket}`, '-O', 'check', '-p', String(port), '--', '127.0.0.1'], { encoding: 'utf8' });
+    const pid = Number(/pid=(\d+)/.exec(check.stderr)?.[1]);
+    assert.ok(pid > 0, check.stderr);
+    await other.close();
+    assert.equal(existsSync(socket), false, 'the ControlPath directory is gone');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(pid), false, `the master ssh (pid ${pid}) exited`);
   });
   it('an unknown host key is refused: 502 host-unreachable, nothing stored', async () => {
     const before = (await app.inject('/api/health')).json().traces;

@@ -110,11 +110,23 @@ export function sshArgv(t: SshTarget, argv: readonly string[]): string[] {
   if (s.identityFile) out.push('-i', s.identityFile, '-o', 'IdentitiesOnly=yes');
   if (s.port) out.push('-p', String(s.port));
   if (s.user) out.push('-l', s.user);
+  if (s.controlPath) out.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${s.controlPath}`, '-o', 'ControlPersist=60');
   for (const o of s.options ?? []) out.push('-o', o);
   const env = Object.entries(toolEnv(t)).map(([k, v]) => `${k}=${v}`);
   // `env K=V prog args`: the assignments ride along inside the one quoted remote command line.
   const remote = shellJoin(env.length ? ['env', ...env, ...argv] : [...argv]);
   out.push('--', s.host, remote);
+  return out;
+}
+
+/** argv that asks a target's shared master connection to exit (`ssh -O exit`); null without one. */
+export function sshCloseMasterArgv(t: SshTarget): string[] | null {
+  const s = t.ssh;
+  if (!s.controlPath) return null;
+  const out = [s.binary ?? 'ssh', '-o', `ControlPath=${s.controlPath}`, '-O', 'exit'];
+  if (s.port) out.push('-p', String(s.port));
+  if (s.user) out.push('-l', s.user);
+  out.push('--', s.host);
   return out;
 }
 

@@ -46,6 +46,15 @@ export interface SshTarget extends TargetConnections {
     options?: string[];
     /** ssh binary (default "ssh"). */
     binary?: string;
+    /**
+     * Connection sharing: with a ControlPath, the first run opens one master connection
+     * (ControlMaster=auto, ControlPersist 60 s) and later runs ride on it instead of each paying
+     * a TCP + key exchange + auth round (a packet trace runs ~8 tools). The server sets this per
+     * host in a private directory of its own and closes the masters when it stops.
+     */
+    controlPath?: string;
+    /** false: no shared connection for this host (config `ssh.shareConnection`; default true). */
+    shareConnection?: boolean;
   };
 }
 

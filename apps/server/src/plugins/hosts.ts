@@ -1,5 +1,8 @@
 import fp from 'fastify-plugin';
-import { runTool, setConcurrencyLimit, ToolSpawnError, type RunOptions, type Target, type ToolResult } from '@tracemap/host';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTool, setConcurrencyLimit, sshCloseMasterArgv, ToolSpawnError, type RunOptions, type SshTarget, type Target, type ToolResult } from '@tracemap/host';
 import { ApiError } from '../errors';
 
 export interface Versions {
@@ -49,7 +52,26 @@ export const hostsPlugin = fp(
   async (app) => {
     const cfg = app.config;
     setConcurrencyLimit(null, cfg.concurrency);
-    const byName = new Map(cfg.hosts.map((h) => [h.name, h]));
+    // ssh hosts share one master connection each (ControlPath in a private directory of this
+    // server's); the masters are asked to exit when the server closes.
+    const shared = cfg.hosts.filter((h): h is SshTarget => h.kind === 'ssh' && h.ssh.shareConnection !== false && !h.ssh.controlPath);
+    let hosts: Target[] = cfg.hosts;
+    if (shared.length) {
+      const dir = mkdtempSync(join(tmpdir(), 'tm-ssh-'));
+      const withPath = new Map(shared.map((h, i) => [h, { ...h, ssh: { ...h.ssh, controlPath: join(dir, `c${i}`) } } satisfies SshTarget]));
+      hosts = cfg.hosts.map((h) => withPath.get(h as SshTarget) ?? h);
+      const local = cfg.hosts.find((h) => h.kind === 'local') ?? { kind: 'local' as const, name: 'local', bridge: 'br-int' };
+      app.addHook('onClose', async () => {
+        await Promise.all(
+          [...withPath.values()].map(async (h) => {
+            const argv = sshCloseMasterArgv(h);
+            if (argv && existsSync(h.ssh.controlPath)) await runTool(local, argv, { timeoutMs: 5000 }).catch(() => null);
+          }),
+        );
+        rmSync(dir, { recursive: true, force: true });
+      });
+    }
+    const byName = new Map(hosts.map((h) => [h.name, h]));
     const versionCache = new Map<string, Promise<Versions>>();
 
     const run = async (target: Target, argv: string[], opts: RunOptions = {}): Promise<ToolResult> => {
@@ -66,7 +88,7 @@ export const hostsPlugin = fp(
     const firstVersion = (text: string): string | null => /(\d+\.\d+\.\d+)/.exec(text.split('\n')[0] ?? '')?.[1] ?? null;
 
     const service: HostService = {
-      list: () => cfg.hosts,
+      list: () => hosts,
       get(name, where = 'query.host') {
         const t = byName.get(name ?? cfg.defaultHost);
         if (!t) throw new ApiError('not-found', `no host named "${String(name).slice(0, 80)}" (configured: ${[...byName.keys()].join(', ')})`, { where });
