@@ -9,6 +9,7 @@ import { Name } from '../../../validate';
 import { Cursor, Refresh, SearchText } from '../lflows/index';
 
 const openflow: FastifyPluginAsyncTypebox = async (app) => {
+  const matches = new WeakMap<object, Map<string, number[]>>();
   app.get(
     '',
     {
@@ -44,15 +45,29 @@ const openflow: FastifyPluginAsyncTypebox = async (app) => {
         cookie && cookie !== '0x00000000' ? (of.byCookie.get(cookie) ?? []) : q.table !== undefined ? (of.byTable.get(q.table) ?? []) : of.flows;
       const start = q.cursor ? Number(q.cursor) : 0;
       const limit = q.limit ?? 100;
-      const items: { flow: OpenFlowFlow; lflows: unknown[] }[] = [];
-      let total = 0;
-      for (const f of source) {
-        if (q.table !== undefined && f.table !== q.table) continue;
-        if (cookie && lflowCookie(f.cookie) !== cookie) continue;
-        if (q.q && !f.match.includes(q.q) && !f.actions.includes(q.q)) continue;
-        if (total >= start && items.length < limit) items.push({ flow: f, lflows: lf ? logicalFlowsForCookie(lf.index, f.cookie) : [] });
-        total++;
+      // The positions in `source` that match, found once per (index, filter): the next pages of
+      // a text search over 1.8M flows are then a slice, not another scan.
+      const key = `${q.table ?? ''}|${cookie ?? ''}|${q.q ?? ''}`;
+      let memo = matches.get(of);
+      if (!memo) matches.set(of, (memo = new Map()));
+      let hits = memo.get(key);
+      if (!hits) {
+        hits = [];
+        for (let i = 0; i < source.length; i++) {
+          const f = source[i]!;
+          if (q.table !== undefined && f.table !== q.table) continue;
+          if (cookie && lflowCookie(f.cookie) !== cookie) continue;
+          if (q.q && !f.match.includes(q.q) && !f.actions.includes(q.q)) continue;
+          hits.push(i);
+        }
+        if (memo.size >= 16) memo.delete(memo.keys().next().value!);
+        memo.set(key, hits);
       }
+      const items = hits.slice(start, start + limit).map((i) => {
+        const flow = source[i]!;
+        return { flow, lflows: lf ? logicalFlowsForCookie(lf.index, flow.cookie) : [] };
+      });
+      const total = hits.length;
       const out: { items: typeof items; total: number; nextCursor?: string; index: { builtAt: string; buildMs: number; size: number; bridge: string } } = {
         items,
         total,
