@@ -10,6 +10,8 @@ export const ErrorKind = {
   hostUnreachable: 'host-unreachable',
   tooLarge: 'too-large',
   internal: 'internal',
+  /** The client went away while its tools ran: they were killed and nothing was stored. */
+  cancelled: 'cancelled',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -33,6 +35,7 @@ const STATUS: Record<ErrorKind, number> = {
   'not-found': 404,
   'too-large': 413,
   'tool-failed': 422,
+  cancelled: 499,
   internal: 500,
   'host-unreachable': 502,
   timeout: 504,
@@ -67,6 +70,7 @@ export const errorResponses = {
   404: ErrorBody,
   413: ErrorBody,
   422: ErrorBody,
+  499: ErrorBody,
   500: ErrorBody,
   502: ErrorBody,
   504: ErrorBody,

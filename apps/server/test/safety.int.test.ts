@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { run, scenarioPackets, type ExamplePacket, type Sandbox } from '@tracemap/sandbox';
@@ -237,4 +238,49 @@ describe('hung and unreachable hosts', () => {
       d.cleanup();
     }
   });
+
+  it('a client that goes away (Cancel) stops the run: its tool is killed and nothing is stored', async () => {
+    const d = tempDir();
+    const fake = join(d.dir, 'slow-ssh');
+    const pidFile = join(d.dir, 'tool.pid');
+    // Stands in for ssh to a slow host: says who it is, then takes its time.
+    writeFileSync(fake, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 30\n`);
+    chmodSync(fake, 0o755);
+    const base = sandboxConfig(sb, d.dir);
+    const conn = { bridge: 'br-int', ovnSb: 'unix:/x/sb.sock', ovnNb: 'unix:/x/nb.sock' };
+    const a = await buildApp({ config: { ...base, hosts: [...base.hosts, { kind: 'ssh', name: 'slow', ...conn, ssh: { host: 'h', binary: fake } }] } });
+    try {
+      const address = await a.listen({ host: '127.0.0.1', port: 0 });
+      // node:http without an agent: one connection, closed by destroy() as a browser's abort does
+      // (fetch would leave an idle keep-alive connection behind that delays close()).
+      const { port } = new URL(address);
+      const body = JSON.stringify({ type: 'ovn-trace', host: 'slow', datapath: 'rt-network1', microflow: 'inport == "rt-vm1"' });
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/traces', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const answered = new Promise<string>((res) => {
+        req.on('response', (r) => res(`answered ${r.statusCode}`));
+        req.on('error', (e) => res(e.message));
+      });
+      req.end(body);
+      for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      assert.ok(pid > 0 && alive(pid), 'the tool is running');
+      req.destroy();
+      assert.equal(await answered, 'socket hang up');
+      for (let i = 0; i < 60 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(pid), false, `the tool (pid ${pid}) was killed when the client went away`);
+      assert.equal((await a.inject('/api/health')).json().traces, 0, 'nothing stored');
+    } finally {
+      await a.close();
+      d.cleanup();
+    }
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

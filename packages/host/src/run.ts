@@ -196,6 +196,7 @@ function runNow(target: Target, argv: string[], opts: RunOptions): Promise<ToolR
       kill();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort(); // aborted before it started: 'abort' will not fire again
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

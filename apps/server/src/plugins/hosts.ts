@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,13 @@ declare module 'fastify' {
     hosts: HostService;
   }
 }
+
+/**
+ * The abort signal of the request a tool runs for: a route that runs tools wraps its work in
+ * `requestSignal.run(signal, ...)` and every tool started inside (however deep) is killed when
+ * the client goes away, without passing the signal through each call.
+ */
+export const requestSignal = new AsyncLocalStorage<AbortSignal>();
 
 /** A database or daemon we could not reach, as the OVS/OVN tools say it. */
 const UNREACHABLE = /database connection failed|transaction error \(End of file\)|error communicating with unix:|Connection refused|failed to connect|cannot connect|No such file or directory|Connection timed out|Could not resolve hostname|Host key verification failed|Permission denied \(publickey/i;
@@ -76,7 +84,11 @@ export const hostsPlugin = fp(
 
     const run = async (target: Target, argv: string[], opts: RunOptions = {}): Promise<ToolResult> => {
       try {
-        return await runTool(target, argv, { timeoutMs: cfg.timeouts.traceMs, maxBytes: cfg.maxOutputBytes, ...opts });
+        const signal = opts.signal ?? requestSignal.getStore();
+        if (signal?.aborted) throw new ApiError('cancelled', `the request was cancelled before ${argv[0]} started`, { argv });
+        const r = await runTool(target, argv, { timeoutMs: cfg.timeouts.traceMs, maxBytes: cfg.maxOutputBytes, ...opts, ...(signal ? { signal } : {}) });
+        if (r.aborted) throw new ApiError('cancelled', `the request was cancelled: ${argv[0]} on ${target.name} was stopped after ${Math.round(r.durationMs)} ms`, { argv });
+        return r;
       } catch (e) {
         if (e instanceof ToolSpawnError) {
           throw new ApiError(target.kind === 'ssh' ? 'host-unreachable' : 'tool-failed', `${e.message} (host ${target.name})`, { argv, status: target.kind === 'ssh' ? 502 : 500 });

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses, notFound } from '../../../errors';
+import { ApiError, errorResponses, notFound } from '../../../errors';
+import { requestSignal } from '../../../plugins/hosts';
 import { TraceRecordSchema } from '../../../schemas';
 import { CtFlags, Microflow, Name, OfFlow, PacketText } from '../../../validate';
 import { ID_PATTERN } from '../../../plugins/store';
@@ -79,34 +80,44 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const b = req.body;
-      let body: TraceBody;
-      switch (b.type) {
-        case 'ovn-trace': {
-          const { type: _t, host, ...r } = b;
-          body = await traceOvn(app, app.hosts.get(host, 'body.host'), r);
-          break;
-        }
-        case 'ofproto-trace': {
-          const { type: _t, host, ...r } = b;
-          body = await traceOfproto(app, app.hosts.get(host, 'body.host'), r);
-          break;
-        }
-        case 'packet': {
-          const { type: _t, host, ...r } = b;
-          body = await tracePacket(app, app.hosts.get(host, 'body.host'), r);
-          break;
-        }
-        case 'import':
-          body = importTrace(b.text);
-          break;
+      // A client that goes away (Cancel in the web app) stops the run: its tools are killed
+      // (requestSignal) and nothing is stored.
+      const ctrl = new AbortController();
+      const gone = () => {
+        if (!reply.raw.writableEnded) ctrl.abort();
+      };
+      reply.raw.on('close', gone);
+      try {
+        const body = await requestSignal.run(ctrl.signal, () => runTrace(req.body));
+        if (ctrl.signal.aborted) throw new ApiError('cancelled', 'the client went away before the trace finished; nothing was stored');
+        const createdAt = new Date().toISOString();
+        const stored = app.store.insert({ type: body.type, host: body.host ?? null, summary: body.verdict.summary, createdAt }, (id) => toResponse(id, createdAt, body as unknown as Record<string, unknown>));
+        void gzipped.get(stored.id, () => stored.text).catch(() => {});
+        return reply.status(201).send({ id: stored.id, url: `/t/${stored.id}`, trace: stored.record as never });
+      } finally {
+        reply.raw.off('close', gone);
       }
-      const createdAt = new Date().toISOString();
-      const stored = app.store.insert({ type: body.type, host: body.host ?? null, summary: body.verdict.summary, createdAt }, (id) => toResponse(id, createdAt, body as unknown as Record<string, unknown>));
-      void gzipped.get(stored.id, () => stored.text).catch(() => {});
-      return reply.status(201).send({ id: stored.id, url: `/t/${stored.id}`, trace: stored.record as never });
     },
   );
+
+  async function runTrace(b: Static<typeof TraceRequest>): Promise<TraceBody> {
+    switch (b.type) {
+      case 'ovn-trace': {
+        const { type: _t, host, ...r } = b;
+        return traceOvn(app, app.hosts.get(host, 'body.host'), r);
+      }
+      case 'ofproto-trace': {
+        const { type: _t, host, ...r } = b;
+        return traceOfproto(app, app.hosts.get(host, 'body.host'), r);
+      }
+      case 'packet': {
+        const { type: _t, host, ...r } = b;
+        return tracePacket(app, app.hosts.get(host, 'body.host'), r);
+      }
+      case 'import':
+        return importTrace(b.text);
+    }
+  }
 
   app.get(
     '/:id',
