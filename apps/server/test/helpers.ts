@@ -45,3 +45,13 @@ export async function injectSurvivingVswitchd(app: import('fastify').FastifyInst
   for (const url of ['/api/inventory?refresh=1', '/api/lflows?refresh=1&limit=1', '/api/openflow?refresh=1&limit=1']) await app.inject(url);
   return app.inject(req);
 }
+
+/** Is a process with this pid still there? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { run, scenarioPackets, type ExamplePacket, type Sandbox } from '@tracemap/sandbox';
 import { buildApp } from '../src/app';
-import { sandboxApp, sandboxConfig, tempDir, upSandbox } from './helpers';
+import { sandboxApp, sandboxConfig, tempDir, upSandbox, alive } from './helpers';
 
 /*
  * Hostile input at every route: shell metacharacters, option injection, NUL bytes, 10 MB bodies,
@@ -276,11 +276,3 @@ describe('hung and unreachable hosts', () => {
   });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

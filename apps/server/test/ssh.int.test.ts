@@ -10,7 +10,7 @@ import { runTool, type SshTarget } from '@tracemap/host';
 import { scenarioPackets, type Sandbox } from '@tracemap/sandbox';
 import { buildApp } from '../src/app';
 import type { ServerConfig } from '../src/config';
-import { sandboxConfig, tempDir, upSandbox } from './helpers';
+import { sandboxConfig, tempDir, upSandbox, alive } from './helpers';
 
 /*
  * The ssh target against a real OpenSSH server (Debian's openssh-server) on 127.0.0.1, with its
@@ -77,14 +77,6 @@ before(async () => {
   app = await buildApp({ config: { ...base, hosts: [...base.hosts, target, { ...target, name: 'stranger', ssh: { ...target.ssh, knownHostsFile: k('empty_known_hosts') } }] } });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 after(async () => {
   await app?.close();
