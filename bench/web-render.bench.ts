@@ -293,6 +293,7 @@ try {
           printFrames(`far ${label}`, far, `${farMoves} mousemoves, transform ${beforeF} -> ${await zoomAttr(page)}; ${await page.evaluate(`document.querySelectorAll('[data-testid="flow-graph"] [data-node-id]').length`)} nodes in the DOM after`);
           // Wheel: zoom in and out around the centre for 1 s.
           const beforeW = await zoomAttr(page);
+          await page.mouse.move(cx, cy);
           const wheelP = page.evaluate(RECORD_FRAMES(1)) as Promise<Frames>;
           const tw = performance.now();
           let wheels = 0;

@@ -246,14 +246,26 @@ export function FlowGraph({ graph, selectedId, onSelect, initialFocusId, fitSign
   const endIsDrop = Boolean(graph.dropNodeId && endId === graph.dropNodeId);
   // Open on the whole walk when it is readable, else entry to end, else the end (the drop).
   const opening = useMemo(() => (view && layout.nodes.length ? openingView(layout, view.w, view.h, endId, endIsDrop) : null), [layout, view, endId, endIsDrop]);
-  // The first region is the opening view's, so the first commit already holds only what is seen.
+  // The first region is the opening view itself, so the first commit holds only what is seen;
+  // once that is painted, the usual margin around it is drawn (before the user pans into it).
   const openingCull = useMemo<Cull>(
     () =>
       opening && view && layout.nodes.length > CULL_MIN_NODES
-        ? { layout, region: cullRegion(viewBox(opening, view.w, view.h)), lod: lodFor(opening.k) }
+        ? { layout, region: cullRegion(viewBox(opening, view.w, view.h), 0), lod: lodFor(opening.k) }
         : { layout, region: null, lod: 'full' },
     [layout, opening, view],
   );
+  useEffect(() => {
+    if (!openingCull.region || !opening || !view) return;
+    let timer = 0;
+    const f = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setCull((c) => (c && c.layout === layout ? c : { ...openingCull, region: cullRegion(viewBox(opening, view.w, view.h)) })), 0);
+    });
+    return () => {
+      cancelAnimationFrame(f);
+      clearTimeout(timer);
+    };
+  }, [openingCull, opening, view, layout]);
   const active = cull && cull.layout === layout ? cull : openingCull;
   useLayoutEffect(() => {
     cullRef.current = active;
