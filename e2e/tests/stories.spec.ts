@@ -196,6 +196,43 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
     });
   });
 
+  story('the Logical, OpenFlow and Import tabs: the same SSH SYN, three ways', async () => {
+    const p = await packet('acl', 'tcp-ssh-syn');
+    await withPage('10-logical-openflow-import', async ({ page }) => {
+      // Logical: ovn-trace of the datapath and microflow, on the host.
+      await page.goto('/?tab=logical');
+      await page.getByTestId('datapath').fill(p.datapath!);
+      await page.getByTestId('microflow').fill(p.microflow!);
+      await page.getByTestId('trace-submit').click();
+      await page.waitForURL(/\/t\/[^/]+$/, { timeout: 120_000 });
+      await page.getByTestId('flow-graph').waitFor();
+      assert.match(await page.getByTestId('verdict').innerText(), /ls_out_acl/);
+      assert.equal(await page.locator('[data-testid="flow-graph"] [data-drop="true"]').getAttribute('data-stage'), 'ls_out_acl');
+      // OpenFlow: ofproto/trace of the packet's hex on br-int, annotated.
+      await page.goto('/?tab=openflow');
+      await page.getByTestId('of-in-port').fill(p.inPort);
+      await page.getByTestId('of-packet').fill(p.hex);
+      await page.getByTestId('trace-submit').click();
+      await page.waitForURL(/\/t\/[^/]+$/, { timeout: 120_000 });
+      await page.getByTestId('flow-graph').waitFor();
+      assert.equal(await page.locator('[data-testid="flow-graph"] [data-drop="true"]').getAttribute('data-stage'), 'ls_out_acl');
+      assert.ok((await page.locator('[data-edge-kind="recirc"]').count()) > 0, 'a recirculation edge');
+      // Import: the raw ovn-detrace text of that trace, pasted; nothing runs on a host.
+      const api = await page.evaluate(async (id) => (await (await fetch(`/api/traces/${id}`)).json()) as { runs: { tool: string; output: string }[] }, new URL(page.url()).pathname.split('/').pop());
+      const detraced = api.runs.find((r) => r.tool === 'ovn-detrace')!.output;
+      await page.goto('/?tab=import');
+      await page.getByTestId('import-input').fill(detraced);
+      assert.match(await page.getByTestId('import-kind').innerText(), /ovn-detrace/);
+      await page.getByTestId('trace-submit').click();
+      await page.waitForURL(/\/t\/[^/]+$/, { timeout: 60_000 });
+      await page.getByTestId('flow-graph').waitFor();
+      assert.equal(await page.locator('[data-testid="flow-graph"] [data-drop="true"]').getAttribute('data-stage'), 'ls_out_acl');
+      assert.match(await page.getByTestId('trace-view').innerText(), /import trace/);
+      await page.getByTestId('raw-output').waitFor();
+      assert.match(await page.getByTestId('trace-view').innerText(), /pasted ovn-detrace output · \d+ lines/);
+    });
+  });
+
   story('mappings: filter logical flows, stage chart, OpenFlow flows with counters', async () => {
     await withPage('08-mappings', async ({ page }) => {
       await page.goto('/flows');

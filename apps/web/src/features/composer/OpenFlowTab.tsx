@@ -69,7 +69,7 @@ export function OpenFlowTab() {
         </label>
       </div>
       {mode === 'packet' ? (
-        <textarea className="code" rows={8} spellCheck={false} value={packet} onChange={(e) => setPacket(e.target.value)} placeholder="40440000300240440000300108004500…" aria-label="Packet" />
+        <textarea className="code" rows={8} spellCheck={false} value={packet} onChange={(e) => setPacket(e.target.value)} placeholder="40440000300240440000300108004500…" aria-label="Packet" data-testid="of-packet" />
       ) : (
         <textarea
           className="code"
@@ -79,6 +79,7 @@ export function OpenFlowTab() {
           onChange={(e) => setFlow(e.target.value)}
           placeholder="icmp,dl_src=40:44:00:00:00:01,dl_dst=40:44:00:00:00:03,nw_src=192.168.0.11,nw_dst=192.168.1.11,nw_ttl=64"
           aria-label="Flow"
+          data-testid="of-flow"
         />
       )}
       <RunBar run={run} disabled={Boolean(why)} {...(why ? { why } : {})} />

@@ -142,7 +142,11 @@ function TraceView({ record }: { record: TraceRecord }) {
           </aside>
           <div className="raw-cell">
             <div className="raw-head small muted">
-              {rawRun ? (
+              {rawRun && record.type === 'import' ? (
+                <span className="code">
+                  pasted {rawRun.tool} output · {rawLines} lines
+                </span>
+              ) : rawRun ? (
                 <span className="code" title={rawRun.argv.join(' ')}>
                   {rawRun.tool} · exit {rawRun.exitCode ?? '?'} · {rawRun.durationMs} ms · {rawLines} lines
                 </span>
