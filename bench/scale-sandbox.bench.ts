@@ -1,13 +1,14 @@
 // Builds a large ACL topology in a REAL sandbox (dummy mode, its own directory), then measures
 // tracemap on the real output: dump-flows streamed through the parser (MB/s, peak RSS), the
 // conjunction check, ovn-detrace vs tracemap's own logical join for one trace. Prints figures.
-// usage: node --import tsx bench/scale-sandbox.bench.ts [--switches 20] [--acls-per-switch 100] [--addresses 50] [--keep] [--reuse] [--skip-dump]
+// usage: node --import tsx bench/scale-sandbox.bench.ts [--switches 20] [--acls-per-switch 100] [--addresses 50] [--keep] [--reuse] [--skip-dump] [--mapping]
 //   --keep leaves the sandbox up; --reuse measures the topology a --keep run left; --skip-dump
 //   measures only the annotation (the dump-flows part takes minutes at 4.5M flows).
 import { spawn } from 'node:child_process';
 import { Sandbox, run } from '@tracemap/sandbox';
 import { createDumpFlowsParser } from '@tracemap/parsers';
 import { checkConjunctions } from '@tracemap/analysis';
+import { timeGet, timeNewQueries } from './inject-timing';
 
 const arg = (k: string, d: number) => (process.argv.includes(`--${k}`) ? Number(process.argv[process.argv.indexOf(`--${k}`) + 1]) : d);
 const S = arg('switches', 20), A = arg('acls-per-switch', 100), N = arg('addresses', 50);
@@ -136,6 +137,22 @@ console.log(`conjunction check: ${parsed.value.flows.length} conjunction flows, 
   console.log(`annotation of one trace (${lines} lines) through the server: ovn-detrace ${d} ms; tracemap cold ${c} ms (${cold.annotation.index}) = ${(d / c).toFixed(1)}x faster; agreement ${JSON.stringify(cold.annotation.check)}`);
   console.log(`  same trace again: ${cached.annotation.nativeMs} ms (${cached.annotation.index}, cached)`);
   console.log(`  full logical index: ${full.flows.length} logical flows loaded in ${buildMs.toFixed(0)} ms; then warm ${warm.annotation.nativeMs} ms (${warm.annotation.index}); ovn-detrace again ${warm.annotation.detraceMs} ms; agreement ${JSON.stringify(warm.annotation.check)}`);
+  // --mapping: the mapping routes on this real topology (the OpenFlow index streams every flow).
+  if (process.argv.includes('--mapping')) {
+    const page = (label: string, url: string, runs = 1) => timeGet(app, label, url, runs, '  ');
+    console.log('mapping routes on the real topology:');
+    const first = await page('GET /api/openflow (cold: dump-flows -> index)', '/api/openflow?limit=100');
+    console.log(`    ${first.index.size} OpenFlow flows indexed; rss ${(process.memoryUsage().rss / 1e9).toFixed(2)} GB`);
+    const lf = await page('GET /api/lflows (warm)', '/api/lflows?limit=100', 9);
+    await page('GET /api/lflows?stage=ls_out_acl&q=', '/api/lflows?stage=ls_out_acl&q=1042&limit=100', 9);
+    const u = (lf.items as { uuid?: string }[]).find((x) => x.uuid)?.uuid;
+    if (u) await page('GET /api/lflows/:uuid/openflow', `/api/lflows/${u}/openflow`, 9);
+    await page('GET /api/openflow?table=44', '/api/openflow?table=44&limit=100', 9);
+    await timeNewQueries(app, 'GET /api/openflow?q= (new query: full scan)', [1000, 1003, 1006, 1009, 1012].map((p) => `/api/openflow?q=tp_dst%3D${p}&limit=100`), '  ');
+    await page('GET /api/openflow?q= next page', '/api/openflow?q=tp_dst%3D1000&limit=100&cursor=100', 9);
+    await page('GET /api/stats/lflows', '/api/stats/lflows', 3);
+    await page('GET /api/conjunctions', '/api/conjunctions', 3);
+  }
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

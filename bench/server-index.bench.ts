@@ -15,6 +15,7 @@ import { buildApp } from '../apps/server/src/app';
 import { loadConfig } from '../apps/server/src/config';
 import { parseOfprotoTrace } from '@tracemap/parsers';
 import { joinTraceToLogical } from '@tracemap/analysis';
+import { timeGet, timeNewQueries } from './inject-timing';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const N_LF = Math.round(236_000 * SCALE);
@@ -109,20 +110,7 @@ echo "unexpected: $last" >&2; exit 1
     indexTtlMs: 3_600_000,
   };
   const app = await buildApp({ config });
-  const time = async (label: string, url: string, runs = 1) => {
-    const ms: number[] = [];
-    let body = '';
-    for (let i = 0; i < runs; i++) {
-      const s = t();
-      const r = await app.inject(url);
-      ms.push(t() - s);
-      if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
-      body = r.body;
-    }
-    ms.sort((a, b) => a - b);
-    console.log(`${label.padEnd(44)} ${runs > 1 ? `median ${ms[Math.floor(runs / 2)]!.toFixed(1)} ms, max ${ms.at(-1)!.toFixed(1)} ms` : `${ms[0]!.toFixed(0)} ms`}  (${(body.length / 1024).toFixed(0)} KiB)`);
-    return JSON.parse(body);
-  };
+  const time = (label: string, url: string, runs = 1) => timeGet(app, label, url, runs);
   console.log('-- cold (index built from the dumps)');
   await time('GET /api/lflows (SB dump -> index)', '/api/lflows?limit=100');
   const rss0 = process.memoryUsage().rss;
@@ -137,15 +125,7 @@ echo "unexpected: $last" >&2; exit 1
   await time('GET /api/openflow?cookie=', `/api/openflow?cookie=0x${u.slice(0, 8)}`, 9);
   await time('GET /api/openflow?table=44', '/api/openflow?table=44&limit=100', 9);
   // A new text query scans every flow once; its later pages are slices of the positions found.
-  const scans: number[] = [];
-  for (const port of [31337, 31338, 31339, 31340, 31341]) {
-    const s = t();
-    const r = await app.inject(`/api/openflow?q=tp_dst%3D${port}&limit=100`);
-    scans.push(t() - s);
-    if (r.statusCode !== 200) throw new Error(`openflow?q=: ${r.statusCode}`);
-  }
-  scans.sort((a, b) => a - b);
-  console.log(`${'GET /api/openflow?q= (new query: full scan)'.padEnd(44)} median ${scans[2]!.toFixed(1)} ms, max ${scans[4]!.toFixed(1)} ms  (5 different queries)`);
+  await timeNewQueries(app, 'GET /api/openflow?q= (new query: full scan)', [31337, 31338, 31339, 31340, 31341].map((p) => `/api/openflow?q=tp_dst%3D${p}&limit=100`));
   await time('GET /api/openflow?q= next pages', '/api/openflow?q=tp_dst%3D31337&limit=100&cursor=100', 9);
   await time('GET /api/stats/lflows', '/api/stats/lflows', 5);
   await time('GET /api/conjunctions', '/api/conjunctions', 5);
