@@ -271,8 +271,8 @@ export async function traceOfproto(app: FastifyInstance, target: Target, r: Ofpr
     const flow = /(^|,)in_port=/.test(r.flow) ? r.flow : `in_port=${r.inPort},${r.flow}`;
     argv = ['ovs-appctl', 'ofproto/trace', bridge, flow, ...ct];
   } else throw badRequest('give either body.packet (tcpdump text or hex) or body.flow', 'body.packet');
-  const [versions, names] = await Promise.all([app.hosts.versions(target), portNames(app, target)]);
-  const res = await app.hosts.run(target, argv);
+  // The versions and the port names (for the verdict) are asked alongside the trace, not before it.
+  const [versions, names, res] = await Promise.all([app.hosts.versions(target), portNames(app, target), app.hosts.run(target, argv)]);
   throwIfFatal(res);
   const runs = [run('ofproto-trace', res)];
   if (res.exitCode !== 0) {
@@ -335,11 +335,15 @@ export async function tracePacket(app: FastifyInstance, target: Target, r: Packe
   const vsctl = (...a: string[]) => ['ovs-vsctl', ...(target.ovsDb ? [`--db=${target.ovsDb}`] : []), ...a];
 
   // 1. The interface: which bridge, which logical port (external_ids:iface-id).
-  const brRes = await app.hosts.run(target, vsctl('iface-to-br', r.inPort), lookupT);
+  // (asked at once, and the inventory alongside: over ssh each is a round trip)
+  const inventory = app.inventory.get(target).catch(() => null);
+  const [brRes, idRes] = await Promise.all([
+    app.hosts.run(target, vsctl('iface-to-br', r.inPort), lookupT),
+    app.hosts.run(target, vsctl('--if-exists', 'get', 'Interface', r.inPort, 'external_ids:iface-id'), lookupT),
+  ]);
   throwIfFatal(brRes);
   if (brRes.exitCode !== 0) throw badRequest(`no interface named "${r.inPort}" on host ${target.name} (${brRes.stderr.trim()})`, 'body.inPort');
   const bridge = brRes.stdout.trim();
-  const idRes = await app.hosts.run(target, vsctl('--if-exists', 'get', 'Interface', r.inPort, 'external_ids:iface-id'), lookupT);
   throwIfFatal(idRes);
   const ifaceId = idRes.exitCode === 0 ? unquote(idRes.stdout) : '';
   const runs: RunRecord[] = [run('lookup', brRes), run('lookup', idRes)];
@@ -351,7 +355,7 @@ export async function tracePacket(app: FastifyInstance, target: Target, r: Packe
     let lport = ifaceId;
     let layers = packet.layers;
     const vlan = packet.layers.find((l) => l.type === 'vlan' && (l.depth ?? 0) === 0);
-    const inv = await app.inventory.get(target).catch(() => null);
+    const inv = await inventory;
     const child = vlan && inv?.switches.flatMap((s) => s.ports).find((p) => p.parent === ifaceId && p.tag === vlan.vid);
     if (child) {
       lport = child.name;
@@ -401,7 +405,7 @@ export async function tracePacket(app: FastifyInstance, target: Target, r: Packe
   if (ot) {
     runs.push(run('ovn-trace', ot.res));
     body.ovnTrace = ot.parsed;
-    const inv = await app.inventory.get(target).catch(() => null);
+    const inv = await inventory;
     body.comparison = compareVerdicts(of.verdict, ovnTraceVerdict(ot.parsed), inv, {
       ct,
       ovnTrace: ovnArgs.map((f) => `--ct=${f}`),
