@@ -136,5 +136,14 @@ describe('annotation: tracemap\'s own join agrees with ovn-detrace', () => {
     assert.equal(t.annotation.source, 'native');
     assert.match(t.annotation.fallbackReason, /longer than 1 ms/);
     assert.equal(t.verdict.drop.stage, 'ls_out_acl');
+    assert.ok(t.runs.some((r: { tool: string }) => r.tool === 'ovn-detrace'), 'ovn-detrace was tried');
+    // The next auto trace on that host does not wait for ovn-detrace again; "both" still runs it.
+    const again = (await app.inject({ method: 'POST', url: '/api/traces', payload: { type: 'packet', packet: p!.tcpdump, inPort: p!.inPort } })).json().trace;
+    assert.equal(again.annotation.source, 'native');
+    assert.match(again.annotation.fallbackReason, /was not run/);
+    assert.equal(again.runs.some((r: { tool: string }) => r.tool === 'ovn-detrace'), false, 'ovn-detrace skipped');
+    assert.equal(again.verdict.drop.stage, 'ls_out_acl');
+    const both = (await app.inject({ method: 'POST', url: '/api/traces', payload: { type: 'packet', packet: p!.tcpdump, inPort: p!.inPort, annotate: 'both' } })).json().trace;
+    assert.ok(both.runs.some((r: { tool: string }) => r.tool === 'ovn-detrace'), 'annotate both runs it anyway');
   });
 });

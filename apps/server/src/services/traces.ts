@@ -150,6 +150,15 @@ async function portNames(app: FastifyInstance, target: Target): Promise<Map<numb
   return map;
 }
 
+/** Per app: hosts where ovn-detrace overran its auto-mode timeout, and when. */
+const slowDetraceByApp = new WeakMap<FastifyInstance, Map<string, { at: number; timeoutMs: number }>>();
+function slowDetraceOf(app: FastifyInstance): Map<string, { at: number; timeoutMs: number }> {
+  let m = slowDetraceByApp.get(app);
+  if (!m) slowDetraceByApp.set(app, (m = new Map()));
+  return m;
+}
+const SLOW_DETRACE_MEMORY_MS = 10 * 60_000;
+
 export async function annotateTrace(
   app: FastifyInstance,
   target: Target,
@@ -161,9 +170,15 @@ export async function annotateTrace(
   const plain = parseOfprotoTrace(ofText).value;
   const annotation: AnnotationInfo = { source: 'none', requested: mode };
   let detraced: OfprotoTrace | undefined;
+  // In auto mode, a host where ovn-detrace overran its time lately is annotated natively at once
+  // (on a large cloud it takes tens of seconds per trace: waiting out the timeout every time helps no one).
+  const slow = mode === 'auto' ? slowDetraceOf(app).get(target.name) : undefined;
+  const skipSlow = slow && Date.now() - slow.at < SLOW_DETRACE_MEMORY_MS;
   if (mode !== 'native') {
     if (!target.ovnNb || !target.ovnSb) annotation.fallbackReason = 'ovn-detrace needs the NB and SB connections of the host';
-    else {
+    else if (skipSlow) {
+      annotation.fallbackReason = `ovn-detrace took longer than ${slow.timeoutMs} ms on ${target.name} ${Math.max(1, Math.round((Date.now() - slow.at) / 60_000))} min ago, so it was not run (annotate "detrace" or "both" runs it anyway)`;
+    } else {
       const argv = ['ovn-detrace', `--ovnnb=${target.ovnNb}`, `--ovnsb=${target.ovnSb}`];
       if (target.ovsDb) argv.push('--ovs', `--ovsdb=${target.ovsDb}`);
       if (target.ssl) argv.push(`--private-key=${target.ssl.privateKey}`, `--certificate=${target.ssl.certificate}`, `--ca-cert=${target.ssl.caCert}`);
@@ -172,6 +187,7 @@ export async function annotateTrace(
         const r = await app.hosts.run(target, argv, { input: ofText, timeoutMs });
         runs.push(run('ovn-detrace', r));
         annotation.detraceMs = r.durationMs;
+        if (mode === 'auto' && r.timedOut) slowDetraceOf(app).set(target.name, { at: Date.now(), timeoutMs });
         if (r.exitCode === 0 && !r.timedOut) detraced = parseOvnDetrace(r.stdout).value;
         else annotation.fallbackReason = r.timedOut ? `ovn-detrace took longer than ${timeoutMs} ms` : `ovn-detrace failed: ${r.stderr.trim().split('\n').at(-1) ?? r.exitCode}`;
         if (mode === 'detrace' && !detraced) throw toolFailure(r, 'ovn-detrace');
