@@ -165,16 +165,19 @@ export class Sandbox {
     const d = this.dir;
     const env = this.centralEnv();
     const c = centralPaths(d);
-    for (const [db, schema, sock] of [
-      ['ovnnb_db', '/usr/share/ovn/ovn-nb.ovsschema', c.nbSock],
-      ['ovnsb_db', '/usr/share/ovn/ovn-sb.ovsschema', c.sbSock],
+    for (const [db, schema, sock, name, global] of [
+      ['ovnnb_db', '/usr/share/ovn/ovn-nb.ovsschema', c.nbSock, 'OVN_Northbound', 'NB_Global'],
+      ['ovnsb_db', '/usr/share/ovn/ovn-sb.ovsschema', c.sbSock, 'OVN_Southbound', 'SB_Global'],
     ] as const) {
       await run(['ovsdb-tool', 'create', join(d, `${db}.db`), schema], { env });
       const pidfile = join(d, `${db}.pid`);
+      // Remotes and SSL also from the database, as ovn-ctl starts them: `ovn-sbctl set-ssl` +
+      // `set-connection pssl:...` then serve ssl: like a real deployment (the ssl tests do).
+      const fromDb = [`--remote=db:${name},${global},connections`, `--private-key=db:${name},SSL,private_key`, `--certificate=db:${name},SSL,certificate`, `--ca-cert=db:${name},SSL,ca_cert`];
       await this.startDaemon(
         state,
         { name: db, binary: 'ovsdb-server', pidfile },
-        ['ovsdb-server', '--detach', '--no-chdir', `--pidfile=${pidfile}`, `--log-file=${join(d, `${db}.log`)}`, `--remote=punix:${sock}`, `--unixctl=${join(d, `${db}.ctl`)}`, join(d, `${db}.db`)],
+        ['ovsdb-server', '--detach', '--no-chdir', `--pidfile=${pidfile}`, `--log-file=${join(d, `${db}.log`)}`, `--remote=punix:${sock}`, ...fromDb, `--unixctl=${join(d, `${db}.ctl`)}`, join(d, `${db}.db`)],
         env,
       );
     }
