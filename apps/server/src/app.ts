@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
@@ -102,17 +102,33 @@ const compressJson = fp(
 const webPlugin: FastifyPluginAsync<{ webDir: string | undefined }> = async (fastify, { webDir }) => {
   const index = webDir ? join(webDir, 'index.html') : undefined;
   if (webDir && index && existsSync(index)) {
-    await fastify.register(fastifyStatic, { root: webDir, wildcard: false });
+    // Vite names every file under assets/ by its content hash: cached for good, never asked again
+    // (a permalink opened twice loads no script over the network and Chromium reuses compiled
+    // code). The HTML pages name the current assets, so they are always revalidated.
+    await fastify.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      cacheControl: false,
+      setHeaders: (res, path) => {
+        if (path.startsWith(join(webDir, 'assets', '/'))) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+        else res.setHeader('cache-control', 'no-cache');
+      },
+    });
     const html = () => readFileSync(index, 'utf8');
-    for (const path of ['/t/:id', '/flows', '/flows/*']) fastify.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(html()));
+    const sendHtml = (reply: FastifyReply) => reply.type('text/html').header('cache-control', 'no-cache').send(html());
+    for (const path of ['/t/:id', '/flows', '/flows/*']) fastify.get(path, { schema: { hide: true } }, async (_req, reply) => sendHtml(reply));
     fastify.get('/*', { schema: { hide: true } }, async (req, reply) => {
       const p = req.url.split('?')[0]!;
       if (p.startsWith('/api/')) return reply.callNotFound();
+      // A file of the build, else the app's own "not found" page (with a 404), not a JSON error.
+      let file = '';
       try {
-        return await reply.sendFile(p.slice(1));
+        file = resolve(webDir, `.${decodeURIComponent(p)}`);
       } catch {
-        return reply.type('text/html').send(html());
+        /* malformed %-escape: no such file */
       }
+      if (file.startsWith(webDir + sep) && existsSync(file) && statSync(file).isFile()) return reply.sendFile(p.slice(1));
+      return sendHtml(reply.code(404));
     });
     return;
   }
