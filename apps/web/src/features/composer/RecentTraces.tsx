@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { tracesQuery } from '../../api/queries';
+import { utcTime } from '../../components/time';
 import { ProblemBox } from '../../components/ProblemBox';
 
 export function RecentTraces() {
@@ -24,7 +25,7 @@ export function RecentTraces() {
               </Link>
               <div className="muted small">
                 {t.type}
-                {t.host ? ` · ${t.host}` : ''} · {new Date(t.createdAt).toLocaleString()}
+                {t.host ? ` · ${t.host}` : ''} · {utcTime(t.createdAt)}
               </div>
             </li>
           );

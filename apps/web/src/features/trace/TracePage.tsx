@@ -5,6 +5,7 @@ import { conjunctionsQuery, traceQuery } from '../../api/queries';
 import { ProblemBox } from '../../components/ProblemBox';
 import { RawOutput, type RawOutputHandle } from '../../components/RawOutput';
 import { useCopy } from '../../components/CopyArea';
+import { utcTime } from '../../components/time';
 import type { TraceRecord } from '../../api/types';
 import { FlowGraph } from './FlowGraph';
 import { NodeDetails } from './NodeDetails';
@@ -188,15 +189,6 @@ function TraceView({ record }: { record: TraceRecord }) {
       </button>
     </div>
   );
-}
-
-/**
- * "2026-11-21 09:00:53 UTC": the time a trace ran, the same for everyone who opens the link
- * (and no Intl/ICU start-up, ~10 ms, on the way to the first paint).
- */
-export function utcTime(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 /** Lines in `s` (as `s.split('\n').length`, without building the array: raw outputs run to megabytes). */
