@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Sandbox, scenarioPackets } from '@tracemap/sandbox';
-import { cleanupDir, launch, openPage, shot, startServer, type PageHandle, type RunningServer } from '../fixtures/harness';
+import { launch, openPage, shot, startServer, type PageHandle, type RunningServer, stopBrowserAndServer } from '../fixtures/harness';
 
 const run = promisify(execFile);
 const DIR = '/tmp/tracemap-e2e-capture-sandbox';
@@ -135,9 +135,7 @@ describe('live capture: catch the packet in the browser, trace it in one click',
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (server) cleanupDir(server.dataDir);
+    await stopBrowserAndServer(browser, server);
     await sb?.down();
   });
 

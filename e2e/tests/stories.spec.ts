@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { scenarioPackets, type ExamplePacket } from '@tracemap/sandbox';
-import { cleanupDir, ensureSandbox, launch, openPage, shot, startServer, surviveSandboxRebuild, type PageHandle, type RunningServer } from '../fixtures/harness';
+import { ensureSandbox, launch, openPage, shot, startServer, surviveSandboxRebuild, type PageHandle, type RunningServer, stopBrowserAndServer } from '../fixtures/harness';
 import { traceFromComposer, visibleInGraph } from '../fixtures/steps';
 
 let server: RunningServer;
@@ -45,9 +45,7 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (server) cleanupDir(server.dataDir);
+    await stopBrowserAndServer(browser, server);
   });
 
   story('port security drops the Neighbor Advertisement: drop node in the port-security stage', async () => {

@@ -193,6 +193,11 @@ function readTarget(h: unknown, where: string): Target {
       }
       ssh.options = s.options as string[];
     }
+    const binary = str(s.binary, `${where}.ssh.binary`);
+    if (binary) {
+      if (!binary.startsWith('/')) throw new ConfigError(`config: ${where}.ssh.binary must be an absolute path (an ssh client or a wrapper around one)`);
+      ssh.binary = binary;
+    }
     if (s.shareConnection !== undefined && typeof s.shareConnection !== 'boolean') throw new ConfigError(`config: ${where}.ssh.shareConnection must be true or false`);
     // The server picks the ControlPath itself (hosts plugin); false runs every tool on a connection of its own.
     if (s.shareConnection === false) ssh.shareConnection = false;

@@ -9,7 +9,9 @@ import { int, parseArgs, str, UsageError } from './args';
 
 export const SERVE_USAGE = `usage: tracemap serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--config FILE] [--sandbox DIR]
   --data DIR      where traces are kept (default $XDG_DATA_HOME/tracemap/data)
-  --config FILE   JSON: {"hosts": [{"name", "kind": "local"|"ssh", "ovnNb", "ovnSb", "ovsDb", "ovsRundir", "bridge", "ssh": {...}}], ...}
+  --config FILE   JSON: {"hosts": [{"name", "kind": "local"|"ssh", "ovnNb", "ovnSb", "ovsDb", "ovsRundir", "bridge",
+                  "ssl": {"privateKey", "certificate", "caCert"}, "ssh": {"host", "port", "user", "identityFile",
+                  "knownHostsFile", "options", "binary", "shareConnection"}}], "defaultHost", "timeouts", ...}
   --sandbox DIR   use the sandbox in DIR as the local host (default: the default sandbox, when it
                   is running and neither --config nor OVS_RUNDIR/OVN_*_DB name another target)
   TRACEMAP_TOKEN  when set, /api routes but /api/health need "Authorization: Bearer <token>"`;

@@ -23,7 +23,11 @@ export function RunBar({ run, disabled, label = 'Trace', why }: { run: TraceRun;
           </>
         )}
         {!run.pending && why && <span className="muted">{why}</span>}
-        {cancelled && !run.pending && <span className="muted">Cancelled.</span>}
+        {cancelled && !run.pending && (
+          <span className="muted" data-testid="trace-cancelled">
+            Cancelled: the server stopped the tools it had started; nothing was stored.
+          </span>
+        )}
       </div>
       {err && !run.pending && <ProblemBox error={err} />}
     </div>
