@@ -258,7 +258,7 @@ try {
         else {
           const label = variant ? 'compact' : 'full';
           console.log(
-            `render ${label.padEnd(7)} ${nodes} nodes in the DOM (data-nodes ${dataNodes}; ${elements} svg elements); navigation -> graph rendered: first ${ms(renders[0]!)}, median of ${RUNS} ${ms(q(renders, 0.5))}, min ${ms(Math.min(...renders))}, max ${ms(Math.max(...renders))}; -> painted median ${ms(q(painted, 0.5))}; trace fetch done at median ${ms(q(fetchEnds, 0.5))}, so fetch end -> rendered median ${ms(q(renders.map((r, j) => r - fetchEnds[j]!), 0.5))}; opened on ${view}`,
+            `render ${label.padEnd(7)} ${nodes} nodes in the DOM (data-nodes ${dataNodes}; ${elements} svg elements); navigation -> graph rendered: first ${ms(renders[0]!)}, median of ${RUNS} ${ms(q(renders, 0.5))}, p90 ${ms(q(renders, 0.9))}, min ${ms(Math.min(...renders))}, max ${ms(Math.max(...renders))}; -> painted median ${ms(q(painted, 0.5))}; trace fetch done at median ${ms(q(fetchEnds, 0.5))}, so fetch end -> rendered median ${ms(q(renders.map((r, j) => r - fetchEnds[j]!), 0.5))}; opened on ${view}`,
           );
           // Pan: drag the graph back and forth for 2 s while the page records frames.
           const box = (await page.getByTestId('flow-graph').boundingBox())!;
