@@ -166,6 +166,12 @@ describe('where is my packet', { timeout: 15 * 60_000 }, () => {
       await page.getByTestId('verdict').waitFor();
       assert.equal(await page.getByTestId('verdict').innerText(), verdictBefore);
       assert.equal(await page.locator('[data-testid="flow-graph"] [data-drop="true"]').count(), 1);
+      // The page drew the first view; the whole record follows: raw output, node details, report.
+      await page.getByTestId('raw-output').waitFor();
+      await page.locator('[data-testid="flow-graph"] [data-drop="true"]').click();
+      await page.waitForFunction(() => /ls_in_apply_port_sec/.test(document.querySelector('.details-cell')?.textContent ?? ''));
+      assert.equal(await page.getByTestId('copy-bug-report').isEnabled(), true);
+      await shot(page, '06b-permalink-reopened');
       // and it is in the recent list
       await page.goto('/');
       await page.locator(`[data-testid="recent-traces"] a[href="${path}"]`).first().waitFor();

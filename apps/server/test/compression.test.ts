@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { buildTraceGraph } from '@tracemap/analysis';
 import { acceptsGzip, buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { tempDir } from './helpers';
@@ -64,6 +65,33 @@ describe('response compression', () => {
     const missing = await app.inject({ url: '/api/traces/zzzzzzzzzzzz', headers: { 'accept-encoding': 'gzip' } });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.headers['content-encoding'], undefined);
+    assert.equal(missing.json<{ error: { kind: string } }>().error.kind, 'not-found');
+  });
+
+  it('GET /api/traces/:id/view: the light record, the default graph, the sources; gzipped or not', async () => {
+    const full = (await app.inject({ url: `/api/traces/${id}` })).json();
+    for (const headers of [{}, { 'accept-encoding': 'gzip' }]) {
+      const r = await app.inject({ url: `/api/traces/${id}/view`, headers });
+      assert.equal(r.statusCode, 200, r.body);
+      const v = JSON.parse((headers['accept-encoding'] ? gunzipSync(r.rawPayload) : r.rawPayload).toString('utf8'));
+      assert.equal(v.record.light, true);
+      assert.equal(v.record.id, id);
+      assert.deepEqual(v.record.verdict, full.verdict);
+      assert.equal(v.record.runs[0].output, '');
+      assert.equal(v.record.runs[0].outputBytes, full.runs[0].output.length);
+      assert.deepEqual(v.record.ofproto.passes, []);
+      assert.deepEqual(v.sources, ['physical']);
+      assert.deepEqual(v.graph, buildTraceGraph(full.ofproto, { compact: false, brokenConjunctions: [] }), 'the graph the page would build');
+      assert.equal(v.comparison, null, 'an import has one tool only');
+      assert.equal(v.compact, false);
+    }
+    const c = (await app.inject({ url: `/api/traces/${id}/view?compact=1` })).json();
+    assert.equal(c.compact, true);
+    assert.deepEqual(c.graph, buildTraceGraph(full.ofproto, { compact: true, brokenConjunctions: [] }));
+    assert.ok(c.graph.nodes.length < full.ofproto.passes.reduce((n: number, p: { steps: unknown[] }) => n + p.steps.length, 0), 'folded');
+    assert.equal((await app.inject({ url: `/api/traces/${id}/view?compact=yes` })).statusCode, 400);
+    const missing = await app.inject({ url: '/api/traces/zzzzzzzzzzzz/view', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(missing.statusCode, 404);
     assert.equal(missing.json<{ error: { kind: string } }>().error.kind, 'not-found');
   });
 

@@ -54,15 +54,23 @@ export async function readApiResponse<T>(res: Response): Promise<T> {
   return fromParsed<T>({ status: res.status, ok: res.ok, data });
 }
 
-/** An answer already read: parsed JSON (`data`), or text that was not JSON. */
+/** An answer already read: parsed JSON (`data`), text that was not JSON (`text`), or a JSON body not parsed yet (`body`). */
 export interface ParsedResponse {
   status: number;
   ok: boolean;
   data?: unknown;
   text?: string;
+  body?: string;
 }
 
 function fromParsed<T>(r: ParsedResponse): T {
+  if (r.body !== undefined) {
+    try {
+      return JSON.parse(r.body) as T;
+    } catch {
+      throw new ApiError({ kind: 'bad-response', status: r.status, message: `not JSON: ${r.body.slice(0, 120)}` });
+    }
+  }
   if (r.text !== undefined && r.ok) throw new ApiError({ kind: 'bad-response', status: r.status, message: `not JSON: ${r.text.slice(0, 120)}` });
   if (!r.ok) throw new ApiError(problemFromBody(r.status, r.data ?? null));
   return r.data as T;
@@ -70,25 +78,36 @@ function fromParsed<T>(r: ParsedResponse): T {
 
 declare global {
   interface Window {
-    /** Started by the inline script in index.html for a /t/:id page, before the app's bundle loads. */
-    __tracemapPrefetch?: { path: string; result: Promise<ParsedResponse> };
+    /** Started by the inline script in index.html for a /t/:id page, before the app's bundle loads: path -> answer. */
+    __tracemapPrefetch?: Record<string, Promise<ParsedResponse>>;
   }
 }
 
+/** The answer index.html started for `path`, taken once (a refetch asks again), or undefined. */
+export function takePrefetch(path: string): Promise<ParsedResponse> | undefined {
+  const pre = typeof window !== 'undefined' ? window.__tracemapPrefetch : undefined;
+  const p = pre?.[path];
+  if (p) delete pre[path];
+  return p;
+}
+
 /**
- * The GET of `path` that index.html started (and parsed) while the bundle was loading, taken
- * once (a refetch asks again). On a permalink the trace request and its JSON parse then overlap
- * loading and starting the app instead of following it.
+ * The GET of `path` that index.html started while the bundle was loading, or a new one. On a
+ * permalink the requests (and the first view's parse) overlap loading and starting the app; a
+ * body read but not parsed yet (the whole record) is parsed after the next paint, so the first
+ * frame is not held up by megabytes of JSON.
  */
 export async function prefetchedOr<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const pre = typeof window !== 'undefined' ? window.__tracemapPrefetch : undefined;
-  if (pre && pre.path === path) {
-    window.__tracemapPrefetch = undefined;
-    const r = await pre.result.catch(() => null);
-    if (r) {
-      performance.mark('tracemap:trace-parsed');
-      return fromParsed<T>(r);
-    }
+  const pre = takePrefetch(path);
+  const r = pre ? await pre.catch(() => null) : null;
+  if (r) {
+    if (r.body !== undefined) await afterPaint();
+    return fromParsed<T>(r);
   }
   return apiFetch<T>(path, init);
+}
+
+/** Resolves after the browser has painted the current frame. */
+export function afterPaint(): Promise<void> {
+  return new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
 }

@@ -16,6 +16,7 @@ import type {
   LflowStats,
   OpenflowSearch,
   Page,
+  TraceFirstView,
   TraceListItem,
   TraceRecord,
   TraceRequest,
@@ -39,6 +40,7 @@ export const traceKeys = {
   list: (limit: number) => [...traceKeys.lists(), { limit }] as const,
   details: () => [...traceKeys.all, 'detail'] as const,
   detail: (id: string) => [...traceKeys.details(), id] as const,
+  view: (id: string, compact = false) => [...traceKeys.all, 'view', id, compact] as const,
 };
 
 export const lflowKeys = {
@@ -89,6 +91,18 @@ export function traceQuery(id: string) {
     queryFn: ({ signal }) => prefetchedOr<TraceRecord>(`/api/traces/${encodeURIComponent(id)}`, { signal }),
     // A stored trace never changes.
     staleTime: Infinity,
+  });
+}
+
+export const traceViewPath = (id: string, compact = false) => `/api/traces/${encodeURIComponent(id)}/view${compact ? '?compact=1' : ''}`;
+
+/** The permalink's first view (light record, default graph, comparison): small, drawn at once. */
+export function traceViewQuery(id: string, compact = false) {
+  return queryOptions({
+    queryKey: traceKeys.view(id, compact),
+    queryFn: ({ signal }) => prefetchedOr<TraceFirstView>(traceViewPath(id, compact), { signal }),
+    staleTime: Infinity,
+    retry: false,
   });
 }
 

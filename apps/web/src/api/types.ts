@@ -66,6 +66,8 @@ export interface TraceComparison {
 
 export interface TraceRecord {
   id: string;
+  /** Set on the record of GET /api/traces/:id/view: tool outputs, steps and sections left out. */
+  light?: boolean;
   type: TraceType;
   createdAt: string;
   host?: string;
@@ -126,4 +128,13 @@ export interface OpenflowSearch {
 
 export interface LflowStats {
   datapaths: { datapath: string; total: number; stages: { pipeline: 'ingress' | 'egress'; table: number; stage: string; count: number }[] }[];
+}
+
+/** GET /api/traces/:id/view: what the permalink page draws before the whole record is in. */
+export interface TraceFirstView {
+  record: TraceRecord;
+  graph: import('@tracemap/analysis').TraceGraph | null;
+  sources: ('physical' | 'logical')[];
+  compact: boolean;
+  comparison: import('@tracemap/analysis').TraceComparison | null;
 }

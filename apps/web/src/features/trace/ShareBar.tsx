@@ -1,12 +1,13 @@
 import { copyStateText, type useCopy } from '../../components/CopyArea';
 
-export function ShareBar({ copy, permalink, report }: { copy: ReturnType<typeof useCopy>; permalink: string; report: () => string }) {
+/** `report` is null until the whole record is in (the first view has no tool outputs). */
+export function ShareBar({ copy, permalink, report }: { copy: ReturnType<typeof useCopy>; permalink: string; report: (() => string) | null }) {
   return (
     <div className="share">
       <button type="button" onClick={() => void copy.copy('Permalink', permalink)} data-testid="copy-permalink">
         Copy permalink
       </button>
-      <button type="button" onClick={() => void copy.copy('Bug report', report())} data-testid="copy-bug-report">
+      <button type="button" onClick={() => report && void copy.copy('Bug report', report())} disabled={!report} data-testid="copy-bug-report">
         Copy for bug report
       </button>
       <span className="muted small" role="status" aria-live="polite" data-testid="copy-status">

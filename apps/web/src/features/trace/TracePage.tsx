@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { conjunctionsQuery, traceQuery } from '../../api/queries';
+import { conjunctionsQuery, traceQuery, traceViewQuery } from '../../api/queries';
 import { ProblemBox } from '../../components/ProblemBox';
 import { RawOutput, type RawOutputHandle } from '../../components/RawOutput';
 import { useCopy } from '../../components/CopyArea';
 import { utcTime } from '../../components/time';
-import type { TraceRecord } from '../../api/types';
+import type { TraceFirstView, TraceRecord } from '../../api/types';
 import { FlowGraph } from './FlowGraph';
 import { NodeDetails } from './NodeDetails';
 import { VerdictBanner } from './VerdictBanner';
@@ -18,36 +18,48 @@ import { availableSources, buildGraph, comparisonOf, nodeDetail, rawText, runFor
 
 export function TracePage() {
   const { id = '' } = useParams();
-  const q = useQuery(traceQuery(id));
-  if (q.isLoading) return <div className="page narrow muted">Loading trace {id}…</div>;
-  if (q.error) return <div className="page narrow"><ProblemBox error={q.error} onRetry={() => void q.refetch()} /></div>;
-  if (!q.data) return null;
-  return <TraceView record={q.data} />;
+  // The first view (light record + graph) draws the page; the whole record follows for the
+  // details, raw output and other views. A trace just run is already in the cache whole.
+  const [params] = useSearchParams();
+  const full = useQuery(traceQuery(id));
+  // The view the page opened on (a later compact toggle is drawn from the whole record).
+  const [compact] = useState(() => params.get('compact') === '1');
+  const view = useQuery({ ...traceViewQuery(id, compact), enabled: !full.data });
+  if (full.data) return <TraceView record={full.data} {...(view.data ? { first: view.data } : {})} />;
+  if (view.data) return <TraceView record={view.data.record} first={view.data} />;
+  if (full.isLoading) return <div className="page narrow muted">Loading trace {id}…</div>;
+  if (full.error) return <div className="page narrow"><ProblemBox error={full.error} onRetry={() => void full.refetch()} /></div>;
+  return null;
 }
 
-function TraceView({ record }: { record: TraceRecord }) {
+function TraceView({ record, first }: { record: TraceRecord; first?: TraceFirstView }) {
+  const light = Boolean(record.light);
   const [params, setParams] = useSearchParams();
-  const sources = useMemo(() => availableSources(record), [record]);
+  const sources = useMemo(() => (light && first ? first.sources : availableSources(record)), [record, light, first]);
   const source: GraphSource = (sources.find((s) => s === params.get('view')) ?? sources[0] ?? 'physical') as GraphSource;
   const compact = params.get('compact') === '1';
   const [liveConj] = useState(() => wantsLiveConjunctions(record));
   const conj = useQuery({ ...conjunctionsQuery(record.host ?? '', true), enabled: liveConj });
   const broken = record.conjunctions?.broken.length ? record.conjunctions.broken : conj.data?.broken ?? record.conjunctions?.broken;
+  // The server's graph is the default one (first source, full, the recorded broken conjunctions):
+  // it stays the same object when the whole record arrives, so the view is not laid out again.
+  const firstFits = Boolean(first?.graph) && source === first?.sources[0] && compact === first?.compact && (broken?.length ?? 0) === (first?.record.conjunctions?.broken.length ?? 0);
   const graph = useMemo(() => {
-    const g = buildGraph(record, source, compact, broken);
+    const g = firstFits ? first!.graph : light ? null : buildGraph(record, source, compact, broken);
     performance.mark('tracemap:graph-built');
     return g;
-  }, [record, source, compact, broken]);
+  }, [firstFits, first, light, record, source, compact, broken]);
   // The first commit holds the verdict and the graph; the raw output, details and side-by-side
-  // panes join a frame later (their DOM would otherwise be laid out before the graph shows).
-  const [rest, setRest] = useState(false);
+  // panes join a frame later, once the whole record is in.
+  const [frame, setFrame] = useState(false);
   useEffect(() => {
-    const f = requestAnimationFrame(() => setRest(true));
+    const f = requestAnimationFrame(() => setFrame(true));
     return () => cancelAnimationFrame(f);
   }, []);
-  const fullPhysical = useMemo(() => (rest && record.type === 'packet' ? buildGraph(record, 'physical', false, broken) : null), [record, broken, rest]);
+  const rest = frame && !light;
+  const fullPhysical = useMemo(() => (rest && record.type === 'packet' ? (source === 'physical' && !compact && firstFits ? graph : buildGraph(record, 'physical', false, broken)) : null), [record, broken, rest, source, compact, firstFits, graph]);
   const logical = useMemo(() => (rest && record.type === 'packet' ? buildGraph(record, 'logical', false) : null), [record, rest]);
-  const comparison = useMemo(() => comparisonOf(record), [record]);
+  const comparison = useMemo(() => first?.comparison ?? (light ? null : comparisonOf(record)), [first, light, record]);
   const verdict = useMemo(() => verdictView(record, comparison?.firstDifference?.text), [record, comparison]);
   const raw = useMemo(() => rawText(record, source), [record, source]);
   const rawLines = useMemo(() => countLines(raw), [raw]);
@@ -94,14 +106,16 @@ function TraceView({ record }: { record: TraceRecord }) {
     );
 
   const permalink = `${window.location.origin}/t/${encodeURIComponent(record.id)}`;
-  const report = () =>
-    bugReportMarkdown({
-      record,
-      verdict,
-      graph: fullPhysical ?? buildGraph(record, source, false, broken),
-      permalink,
-      raw: record.runs.length ? record.runs.map((r) => ({ tool: r.tool, text: r.output })) : [{ tool: 'pasted', text: raw }],
-    });
+  const report = light
+    ? null
+    : () =>
+        bugReportMarkdown({
+          record,
+          verdict,
+          graph: fullPhysical ?? buildGraph(record, source, false, broken),
+          permalink,
+          raw: record.runs.length ? record.runs.map((r) => ({ tool: r.tool, text: r.output })) : [{ tool: 'pasted', text: raw }],
+        });
 
   const initialFocus = graph?.dropNodeId;
   return (
@@ -121,7 +135,7 @@ function TraceView({ record }: { record: TraceRecord }) {
         {sources.length > 1 && (
           <div className="seg" role="radiogroup" aria-label="Graph">
             {sources.map((s) => (
-              <button key={s} type="button" role="radio" aria-checked={s === source} className={s === source ? 'active' : ''} onClick={() => { setSelected(null); setParam('view', s); }}>
+              <button key={s} type="button" role="radio" aria-checked={s === source} className={s === source ? 'active' : ''} disabled={light} onClick={() => { setSelected(null); setParam('view', s); }}>
                 {s === 'physical' ? 'OpenFlow (physical)' : 'ovn-trace (logical)'}
               </button>
             ))}
@@ -129,7 +143,7 @@ function TraceView({ record }: { record: TraceRecord }) {
         )}
         {source === 'physical' && (
           <label className="check">
-            <input type="checkbox" checked={compact} onChange={(e) => setParam('compact', e.target.checked ? '1' : null)} data-testid="compact-toggle" /> compact
+            <input type="checkbox" checked={compact} disabled={light} onChange={(e) => setParam('compact', e.target.checked ? '1' : null)} data-testid="compact-toggle" /> compact
           </label>
         )}
       </div>
@@ -143,7 +157,9 @@ function TraceView({ record }: { record: TraceRecord }) {
           </aside>
           <div className="raw-cell">
             <div className="raw-head small muted">
-              {rawRun && record.type === 'import' ? (
+              {light ? (
+                <span>reading the raw output…</span>
+              ) : rawRun && record.type === 'import' ? (
                 <span className="code">
                   pasted {rawRun.tool} output · {rawLines} lines
                 </span>

@@ -6,6 +6,7 @@ import { TraceRecordSchema } from '../../../schemas';
 import { CtFlags, Microflow, Name, OfFlow, PacketText } from '../../../validate';
 import { ID_PATTERN } from '../../../plugins/store';
 import { GzipCache, acceptsGzip } from '../../../services/gzip-cache';
+import { firstView } from '../../../services/first-view';
 import { importTrace, traceOfproto, traceOvn, tracePacket, type TraceBody } from '../../../services/traces';
 
 const Host = Type.Optional(Name('a configured host name'));
@@ -93,6 +94,8 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
         const createdAt = new Date().toISOString();
         const stored = app.store.insert({ type: body.type, host: body.host ?? null, summary: body.verdict.summary, createdAt }, (id) => toResponse(id, createdAt, body as unknown as Record<string, unknown>));
         void gzipped.get(stored.id, () => stored.text).catch(() => {});
+        // After the answer: the page opens the permalink next and asks for its first view.
+        setImmediate(() => void gzipped.get(`view:${stored.id}`, () => JSON.stringify(firstView(stored.record))).catch(() => {}));
         return reply.status(201).send({ id: stored.id, url: `/t/${stored.id}`, trace: stored.record as never });
       } finally {
         reply.raw.off('close', gone);
@@ -142,6 +145,45 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
       const raw = app.store.getRaw(req.params.id);
       if (raw === null) throw notFound(`no trace with id ${req.params.id}`, 'params.id');
       return reply.send(raw as never);
+    },
+  );
+
+  app.get(
+    '/:id/view',
+    {
+      schema: {
+        summary: 'What the permalink page draws first: the record without tool outputs and steps (light: true), the default graph and the comparison',
+        tags: ['traces'],
+        params: Type.Object({ id: Type.String({ pattern: ID_PATTERN, description: 'a 12-character trace id' }) }),
+        querystring: Type.Object({ compact: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')], { description: '1: the OpenFlow graph with pass-through tables folded' })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            record: TraceRecordSchema,
+            compact: Type.Boolean(),
+            graph: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+            sources: Type.Array(Type.String()),
+            comparison: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      const compact = req.query.compact === '1';
+      const make = () => {
+        const raw = app.store.getRaw(id);
+        return raw === null ? null : JSON.stringify(firstView(JSON.parse(raw) as Record<string, unknown>, compact));
+      };
+      reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+      if (acceptsGzip(req.headers['accept-encoding'])) {
+        const body = await gzipped.get(`view:${compact ? 'c' : ''}${id}`, make);
+        if (body === null) throw notFound(`no trace with id ${id}`, 'params.id');
+        return reply.header('content-encoding', 'gzip').send(body as never);
+      }
+      const text = make();
+      if (text === null) throw notFound(`no trace with id ${id}`, 'params.id');
+      return reply.send(text as never);
     },
   );
 
