@@ -237,7 +237,9 @@ try {
         const m = (await page.evaluate(`(() => {
           const mark = performance.getEntriesByName('tracemap:graph-rendered')[0];
           const paint = performance.getEntriesByName('tracemap:graph-painted')[0];
-          const api = performance.getEntriesByType('resource').find((r) => /\\/api\\/traces\\/[^/?]+$/.test(r.name));
+          // The first view the page draws from (GET /api/traces/:id/view), else the whole record.
+          const resources = performance.getEntriesByType('resource');
+          const api = resources.find((r) => /\\/api\\/traces\\/[^/?]+\\/view(\\?|$)/.test(r.name)) ?? resources.find((r) => /\\/api\\/traces\\/[^/?]+$/.test(r.name));
           const svg = document.querySelector('[data-testid="flow-graph"]');
           const js = performance.getEntriesByType('resource').find((r) => /\\/assets\\/.*\\.js$/.test(r.name));
           const nav = performance.getEntriesByType('navigation')[0];
