@@ -95,7 +95,10 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
         const stored = app.store.insert({ type: body.type, host: body.host ?? null, summary: body.verdict.summary, createdAt }, (id) => toResponse(id, createdAt, body as unknown as Record<string, unknown>));
         void gzipped.get(stored.id, () => stored.text).catch(() => {});
         // After the answer: the page opens the permalink next and asks for its first view.
-        setImmediate(() => void gzipped.get(`view:${stored.id}`, () => JSON.stringify(firstView(stored.record))).catch(() => {}));
+        setImmediate(() => {
+          void gzipped.get(`view:${stored.id}`, () => JSON.stringify(firstView(stored.record))).catch(() => {});
+          setImmediate(() => void gzipped.get(`view:c${stored.id}`, () => JSON.stringify(firstView(stored.record, true))).catch(() => {}));
+        });
         return reply.status(201).send({ id: stored.id, url: `/t/${stored.id}`, trace: stored.record as never });
       } finally {
         reply.raw.off('close', gone);
