@@ -17,8 +17,6 @@ import { storePlugin } from './plugins/store';
 import { inventoryPlugin } from './plugins/inventory';
 import { flowIndexPlugin } from './plugins/flow-index';
 import { acceptsGzip } from './services/gzip-cache';
-
-export { acceptsGzip };
 import { capturePlugin } from './plugins/capture';
 import health from './routes/api/health/index';
 import hosts from './routes/api/hosts/index';
@@ -29,6 +27,8 @@ import openflow from './routes/api/openflow/index';
 import conjunctions from './routes/api/conjunctions/index';
 import stats from './routes/api/stats/index';
 import captures from './routes/api/captures/index';
+
+export { acceptsGzip };
 import { SERVER_VERSION } from './version';
 
 export interface AppOptions {

@@ -181,7 +181,7 @@ export async function annotateTrace(
     } else {
       const argv = ['ovn-detrace', `--ovnnb=${target.ovnNb}`, `--ovnsb=${target.ovnSb}`];
       if (target.ovsDb) argv.push('--ovs', `--ovsdb=${target.ovsDb}`);
-      if (target.ssl) argv.push(`--private-key=${target.ssl.privateKey}`, `--certificate=${target.ssl.certificate}`, `--ca-cert=${target.ssl.caCert}`);
+      argv.push(...sslArgs(target));
       try {
         const timeoutMs = mode === 'auto' ? app.config.timeouts.detraceMs : app.config.timeouts.traceMs;
         const r = await app.hosts.run(target, argv, { input: ofText, timeoutMs });

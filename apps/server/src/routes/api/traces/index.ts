@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError, errorResponses, notFound } from '../../../errors';
 import { requestSignal } from '../../../plugins/hosts';
@@ -69,6 +70,18 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
   // recently opened stay while they fit 64 MB (a 2,000-step trace is ~0.5 MB gzipped).
   const gzipped = new GzipCache(64 << 20);
   const toResponse = (id: string, createdAt: string, body: Record<string, unknown>) => ({ ...body, id, createdAt, url: `/t/${id}` });
+  /**
+   * JSON text made from trace `id` (null: no such trace), sent as it is; to a client that takes
+   * gzip, the gzip made once under `key` (records never change).
+   */
+  const sendJsonText = async (acceptEncoding: string | string[] | undefined, reply: FastifyReply, id: string, key: string, make: () => string | null) => {
+    reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+    const gz = acceptsGzip(acceptEncoding);
+    const body = gz ? await gzipped.get(key, make) : make();
+    if (body === null) throw notFound(`no trace with id ${id}`, 'params.id');
+    if (gz) reply.header('content-encoding', 'gzip');
+    return reply.send(body as never);
+  };
 
   app.post(
     '',
@@ -135,20 +148,9 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: TraceRecordSchema, ...errorResponses },
       },
     },
-    async (req, reply) => {
-      // The stored JSON text goes out as is: parsing it and serializing it again through the
-      // response schema cost ~70 ms for a 2,000-step trace (5 MB), for the same bytes.
-      // Compressed once per record (GzipCache), not per request as the JSON onSend hook would.
-      reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
-      if (acceptsGzip(req.headers['accept-encoding'])) {
-        const body = await gzipped.get(req.params.id, () => app.store.getRaw(req.params.id));
-        if (body === null) throw notFound(`no trace with id ${req.params.id}`, 'params.id');
-        return reply.header('content-encoding', 'gzip').send(body as never);
-      }
-      const raw = app.store.getRaw(req.params.id);
-      if (raw === null) throw notFound(`no trace with id ${req.params.id}`, 'params.id');
-      return reply.send(raw as never);
-    },
+    // The stored JSON text goes out as is: parsing it and serializing it again through the
+    // response schema cost ~70 ms for a 2,000-step trace (5 MB), for the same bytes.
+    async (req, reply) => sendJsonText(req.headers['accept-encoding'], reply, req.params.id, req.params.id, () => app.store.getRaw(req.params.id)),
   );
 
   app.get(
@@ -172,21 +174,12 @@ const traces: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const id = req.params.id;
+      const { id } = req.params;
       const compact = req.query.compact === '1';
-      const make = () => {
+      return sendJsonText(req.headers['accept-encoding'], reply, id, `view:${compact ? 'c' : ''}${id}`, () => {
         const raw = app.store.getRaw(id);
         return raw === null ? null : JSON.stringify(firstView(JSON.parse(raw) as Record<string, unknown>, compact));
-      };
-      reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
-      if (acceptsGzip(req.headers['accept-encoding'])) {
-        const body = await gzipped.get(`view:${compact ? 'c' : ''}${id}`, make);
-        if (body === null) throw notFound(`no trace with id ${id}`, 'params.id');
-        return reply.header('content-encoding', 'gzip').send(body as never);
-      }
-      const text = make();
-      if (text === null) throw notFound(`no trace with id ${id}`, 'params.id');
-      return reply.send(text as never);
+      });
     },
   );
 
