@@ -180,6 +180,9 @@ function TraceView({ record, first }: { record: TraceRecord; first?: TraceFirstV
             {rest && <RawOutput ref={rawRef} text={raw} highlight={highlight} onLineClick={onLineClick} label="Raw tool output" />}
           </div>
         </div>
+      ) : light ? (
+        // Another view than the first one (?view=logical): it is drawn from the whole record.
+        <p className="muted" data-testid="trace-loading">Reading the whole trace…</p>
       ) : (
         <div className="trace-grid nograph">
           <p className="muted">This record has no trace to draw{record.ovnTrace?.error ? `: ${record.ovnTrace.error}` : record.ofproto?.error ? `: ${record.ofproto.error}` : ''}.</p>
